@@ -1,0 +1,25 @@
+#pragma once
+// Cross-directive rules, run once after the config file and the command line were
+// applied (order-independent checks live here, not in the parse functions).
+#include "common/config/directive.hpp"
+
+namespace vpn::config {
+
+// Completes and checks `opts`:
+//  * dev-type from the dev name's tun/tap prefix (error at the dev line otherwise);
+//  * plain `proto tcp` becomes tcp-client with a remote, tcp-server without;
+//  * ifconfig: for tap the 2nd address must be a netmask (error), for tun a
+//    netmask-looking peer address is warned about, as tun.c: ifconfig_sanity_check;
+//  * ifconfig/local/remote addresses distinct, nobind only with a remote and without
+//    local/lport (options.c: options_postprocess_verify_ce);
+//  * keepalive: both values > 0, restart >= 2 * ping, no ping/ping-restart/ping-exit
+//    alongside, then expanded to ping + ping-restart (helper.c: helper_keepalive);
+//  * up/down need script-security >= 2 (OpenVPN checks at run time; we refuse early);
+//  * real compression (comp-lzo yes|adaptive, compress lzo) with allow-compression no;
+//  * `secret [inline]` without a <secret> block;
+//  * explicit-exit-notify over TCP: warned about and dropped, as options.c does.
+// Throws ConfigError naming the line that the rule is about.  Does not require dev or
+// secret: what a run needs is main's business.
+void validate(Options& opts, const LoadState& state, const WarningSink& warn);
+
+}  // namespace vpn::config

@@ -1,0 +1,39 @@
+#pragma once
+// Why a received datagram was dropped, for counters and stats lines.  Drops are
+// normal on the Internet (UDP noise, replays, a peer with the wrong key); they are
+// counted, not thrown.
+#include <array>
+#include <cstdint>
+#include <string>
+
+namespace vpn::ovpn {
+
+enum class Drop : std::uint8_t {
+    ShortPacket,        // too short for HMAC / IV / one block / packet id
+    BadHmac,            // authentication failed (wrong key, direction, or tampering)
+    BadCiphertext,      // ciphertext not a whole number of blocks, or cipher failure
+    BadPadding,         // authenticated, but the PKCS#7 padding is invalid
+    Replay,             // packet id seen before, too old, or time went backwards
+    Decompress,         // compressed payload did not decompress (corrupt or too large)
+    BadCompressHeader,  // unknown compression framing byte
+    Oversize,           // does not fit the caller's buffer
+    Count
+};
+
+// Short kebab-case name: "short-packet", "bad-hmac", "replay", ...
+const char* drop_name(Drop d);
+
+// One counter per reason.  Not atomic: one instance per receiving worker.
+class DropCounters {
+public:
+    void add(Drop d) { ++n_[static_cast<std::size_t>(d)]; }
+    std::uint64_t get(Drop d) const { return n_[static_cast<std::size_t>(d)]; }
+    std::uint64_t total() const;
+    // "bad-hmac=3 replay=1" (non-zero counters only; "none" if all are zero).
+    std::string summary() const;
+
+private:
+    std::array<std::uint64_t, static_cast<std::size_t>(Drop::Count)> n_{};
+};
+
+}  // namespace vpn::ovpn

@@ -1,0 +1,120 @@
+#pragma once
+// The static-key point-to-point tunnel as a sans-IO state machine.
+//
+//   TUN packet ─► encapsulate: compress framing ─► seal ─► datagram for the link
+//   datagram   ─► decapsulate: open (HMAC, decrypt, replay) ─► unframe ─► ping / OCC
+//                                                                      └► packet for TUN
+//   on_timer(now) ─► keepalive pings, OCC requests, ping-restart / ping-exit, exit notify
+//
+// The session owns keys, replay and compression state and the liveness timers; it
+// owns no sockets and no packet buffers: callers pass slot buffers in and get spans
+// of them back.  Control payloads the session wants sent (ping, OCC) are queued and
+// drained by the caller with next_control(), then sealed like any payload.
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "common/compress/lzo_framing.hpp"
+#include "common/openvpn/static_data_channel.hpp"
+#include "common/util/bytes.hpp"
+#include "p2p/tunnel_stats.hpp"
+
+namespace vpn::p2p {
+
+struct Now {
+    std::int64_t mono = 0;  // monotonic seconds: timers
+    std::int64_t wall = 0;  // unix seconds: packet-id time
+};
+
+struct SessionConfig {
+    bool lzo_framing = false;   // comp-lzo / compress lzo: 1-byte header on every payload
+    bool lzo_compress = false;  // we also compress (not with allow-compression asym)
+    bool lzo_adaptive = false;
+    bool tap = false;
+    int ping = 0;
+    int ping_restart = 0;
+    int ping_exit = 0;
+    int explicit_exit_notify = 0;  // seconds of OCC_EXIT at shutdown; 0 = exit at once
+    bool mute_replay_warnings = false;
+    std::string local_options;   // OCC string we send in OCC_REPLY
+    std::string remote_options;  // what we expect the peer's to be
+};
+
+enum class Verdict { None, Restart, Exit };
+
+class PeerSession {
+public:
+    PeerSession(SessionConfig cfg, ovpn::StaticDataChannel channel, Now now);
+
+    // Bytes a sealed datagram can exceed its payload by (framing + crypto).
+    std::size_t overhead() const;
+
+    // Seal the `len` payload bytes at buf[off..]; buf[off-1] must be writable (the
+    // compression header goes there).  `scratch` receives compressed data and must
+    // hold len + len/16 + 64 + 3 bytes.  Returns the datagram length written to `out`.
+    std::size_t encapsulate(MutBytes buf, std::size_t off, std::size_t len, MutBytes out, MutBytes scratch, Now now);
+
+    enum class Kind { ToTun, Consumed, Dropped };
+    struct Inbound {
+        Kind kind;
+        Bytes packet;  // for ToTun: the packet to write, inside `out` or `scratch`
+    };
+    // Authenticate and open one datagram.  `out` and `scratch` must each hold
+    // datagram.size() and the largest decompressed payload (tun-mtu + 128) bytes.
+    Inbound decapsulate(Bytes datagram, MutBytes out, MutBytes scratch, Now now);
+
+    // A control payload the session wants sent, written at buf[off..]; returns its
+    // length or 0 when none is due.  Seal it with encapsulate().
+    std::size_t next_control(MutBytes buf, std::size_t off);
+
+    // Drive the timers; call at least once a second.
+    Verdict on_timer(Now now);
+    const std::string& verdict_reason() const { return reason_; }
+
+    // Shutdown requested: starts explicit-exit-notify (if configured and `can_notify`,
+    // i.e. UDP) and returns Exit at once when there is nothing to announce.
+    Verdict begin_exit(Now now, bool can_notify);
+
+    // After a restart (ping-restart, peer exit, TCP reconnect): fresh replay state,
+    // a new send sequence, fresh timers.
+    void restart(Now now);
+
+    // True once an authenticated packet arrived since start/restart.
+    bool peer_seen() const { return peer_seen_; }
+    TunnelStats& stats() { return stats_; }
+    const TunnelStats& stats() const { return stats_; }
+
+private:
+    void on_occ(Bytes payload, Now now);
+    void note_drop(ovpn::Drop reason, std::int64_t now);
+    bool payload_fits_device(Bytes packet) const;
+
+    SessionConfig cfg_;
+    ovpn::StaticDataChannel channel_;
+    compress::LzoFraming framing_;
+    TunnelStats stats_;
+    std::string reason_;
+
+    std::int64_t last_sent_ = 0;
+    std::int64_t last_received_ = 0;
+    bool peer_seen_ = false;
+
+    // Pending control payloads (at most one of each kind at a time).
+    bool ping_due_ = false;
+    bool occ_request_due_ = false;
+    bool occ_reply_due_ = false;
+    bool occ_exit_due_ = false;
+
+    int occ_requests_sent_ = 0;
+    bool occ_reply_received_ = false;
+    std::int64_t next_occ_request_ = 0;
+
+    bool exit_from_peer_ = false;
+    std::array<std::int64_t, static_cast<std::size_t>(ovpn::Drop::Count)> last_drop_log_{};
+
+    std::optional<std::int64_t> exit_deadline_;
+    std::int64_t next_exit_notify_ = 0;
+};
+
+}  // namespace vpn::p2p

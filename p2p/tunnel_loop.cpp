@@ -1,0 +1,239 @@
+#include "p2p/tunnel_loop.hpp"
+
+#include <signal.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "common/log/log.hpp"
+
+namespace vpn::p2p {
+namespace {
+
+// Room for a payload, the compression header, crypto overhead and LZO's worst-case
+// expansion (len + len/16 + 64 + 3), plus the headroom in front.
+std::size_t slot_size_for(std::size_t payload_max, std::size_t overhead) {
+    std::size_t body = payload_max + payload_max / 16 + 64 + 3 + overhead + 64;
+    if (body < 2048) body = 2048;
+    return kHeadroom + body;
+}
+
+}  // namespace
+
+Now clock_now() {
+    timespec ts{};
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return Now{ts.tv_sec, static_cast<std::int64_t>(::time(nullptr))};
+}
+
+TunnelLoop::TunnelLoop(asio::io_context& io, int tun_fd, PeerSession& session, const LinkPlan& plan,
+                       std::size_t payload_max)
+    : io_(io),
+      tun_fd_(tun_fd),
+      session_(session),
+      payload_max_(payload_max),
+      tun_in_(slot_size_for(payload_max, session.overhead())),
+      link_out_(slot_size_for(payload_max, session.overhead())),
+      link_in_(slot_size_for(payload_max, session.overhead())),
+      open_buf_(slot_size_for(payload_max, session.overhead())),
+      scratch_(slot_size_for(payload_max, session.overhead())),
+      control_buf_(kHeadroom + 1024),
+      tun_wait_(io),
+      tick_(io),
+      signals_(io) {
+    TransportEvents ev;
+    ev.on_packets = [this](PacketBatch& b) { on_link_packets(b); };
+    ev.on_connected = [this](const std::string&) {
+        if (!tun_armed_) arm_tun();
+    };
+    ev.on_lost = [this](const std::string&) { session_.restart(clock_now()); };
+    ev.on_writable = [this] {
+        if (!tun_armed_) arm_tun();
+    };
+    std::size_t max_packet = link_in_.capacity();
+    transport_ = make_transport(io, plan, std::move(ev), max_packet);
+    transport_->set_receive_batch(&link_in_);
+}
+
+TunnelLoop::~TunnelLoop() {
+    if (tun_wait_.is_open()) tun_wait_.release();  // the fd belongs to the TunDevice
+}
+
+void TunnelLoop::start() {
+    transport_->start();
+    tun_wait_.assign(tun_fd_);
+    arm_tun();
+    signals_.add(SIGINT);
+    signals_.add(SIGTERM);
+    signals_.add(SIGHUP);
+    signals_.add(SIGUSR1);
+    signals_.add(SIGUSR2);
+    signals_.async_wait([this](const asio::error_code& ec, int signo) {
+        if (!ec) on_signal(signo);
+    });
+    tick_.expires_after(std::chrono::seconds(1));
+    tick_.async_wait([this](const asio::error_code& ec) {
+        if (!ec) on_tick();
+    });
+}
+
+int TunnelLoop::run() {
+    io_.run();
+    return exit_status_;
+}
+
+void TunnelLoop::arm_tun() {
+    tun_armed_ = true;
+    tun_wait_.async_wait(asio::posix::stream_descriptor::wait_read, [this](const asio::error_code& ec) {
+        tun_armed_ = false;
+        if (ec) return;
+        on_tun_readable();
+        // Back-pressure: with a congested TCP link, stop reading the TUN (the kernel
+        // queues, then drops) until the link drains and on_writable re-arms us.
+        if (!transport_->congested()) arm_tun();
+    });
+}
+
+void TunnelLoop::on_tun_readable() {
+    Now now = clock_now();
+    auto& st = session_.stats();
+    bool peer = transport_->has_peer();
+    std::size_t n = 0;
+    for (std::size_t reads = 0; reads < kBatch; ++reads) {
+        ssize_t r = ::read(tun_fd_, tun_in_.data(n), payload_max_);
+        if (r <= 0) break;
+        st.tun_read_bytes += static_cast<std::uint64_t>(r);
+        ++st.tun_read_packets;
+        if (!peer) {
+            // No peer address yet (we wait for it to speak first): nowhere to send.
+            st.count(LinkDrop::NoPeer);
+            continue;
+        }
+        std::size_t len = session_.encapsulate(tun_in_.slot(n), kHeadroom, static_cast<std::size_t>(r),
+                                               MutBytes(link_out_.data(n), link_out_.capacity()), scratch_, now);
+        if (len == 0) continue;  // send sequence exhausted; restart renews it
+        link_out_.len[n] = len;
+        st.link_write_bytes += len;
+        ++st.link_write_packets;
+        ++n;
+    }
+    if (n) transport_->send(link_out_, n);
+}
+
+void TunnelLoop::on_link_packets(PacketBatch& b) {
+    Now now = clock_now();
+    auto& st = session_.stats();
+    for (std::size_t i = 0; i < b.count; ++i) {
+        st.link_read_bytes += b.len[i];
+        ++st.link_read_packets;
+        if (b.truncated[i]) {
+            st.count(LinkDrop::Truncated);
+            continue;
+        }
+        if (!transport_->source_allowed(b.from[i])) {
+            st.count(LinkDrop::WrongSource);
+            log::debug("Incoming packet rejected from {}, expected peer address {}", b.from[i].str(),
+                       transport_->peer_string());
+            continue;
+        }
+        auto in = session_.decapsulate(Bytes(b.data(i), b.len[i]), open_buf_, scratch_, now);
+        if (in.kind == PeerSession::Kind::Dropped) {
+            if (!transport_->datagram()) {
+                // OpenVPN treats an unauthenticated packet on TCP as fatal for the
+                // connection: the stream cannot be trusted any more.
+                transport_->restart();
+                session_.restart(now);
+                return;
+            }
+            continue;
+        }
+        transport_->authenticated(b.from[i]);
+        if (in.kind != PeerSession::Kind::ToTun) continue;
+        ssize_t w = ::write(tun_fd_, in.packet.data(), in.packet.size());
+        if (w < 0) {
+            st.count(LinkDrop::TunWrite);
+            continue;
+        }
+        st.tun_write_bytes += in.packet.size();
+        ++st.tun_write_packets;
+    }
+    send_control();
+}
+
+void TunnelLoop::send_control() {
+    if (!transport_->has_peer()) return;
+    Now now = clock_now();
+    std::size_t n = 0;
+    // Bounded by the session: at most one payload of each control kind is pending.
+    for (; n < kBatch; ++n) {
+        std::size_t len = session_.next_control(control_buf_, kHeadroom);
+        if (len == 0) break;
+        link_out_.len[n] = session_.encapsulate(control_buf_, kHeadroom, len,
+                                                MutBytes(link_out_.data(n), link_out_.capacity()), scratch_, now);
+        if (link_out_.len[n] == 0) break;
+    }
+    if (n) transport_->send(link_out_, n);
+}
+
+void TunnelLoop::on_tick() {
+    Now now = clock_now();
+    switch (session_.on_timer(now)) {
+        case Verdict::Exit:
+            exiting_ = true;
+            io_.stop();
+            return;
+        case Verdict::Restart:
+            restart(session_.verdict_reason());
+            break;
+        case Verdict::None:
+            break;
+    }
+    send_control();
+    tick_.expires_after(std::chrono::seconds(1));
+    tick_.async_wait([this](const asio::error_code& ec) {
+        if (!ec) on_tick();
+    });
+}
+
+void TunnelLoop::restart(const std::string& why) {
+    log::info("SIGUSR1[soft,{}] received, process restarting", why);
+    session_.restart(clock_now());
+    transport_->restart();
+}
+
+void TunnelLoop::report_stats() {
+    session_.stats().link_drops[static_cast<std::size_t>(LinkDrop::LinkWrite)] = transport_->send_failures();
+    for (const auto& line : session_.stats().report_lines()) log::info("{}", line);
+}
+
+void TunnelLoop::on_signal(int signo) {
+    switch (signo) {
+        case SIGUSR2:
+            report_stats();
+            break;
+        case SIGUSR1:
+        case SIGHUP:
+            restart(signo == SIGUSR1 ? "signal-usr1" : "signal-hup");
+            break;
+        default:  // SIGINT, SIGTERM
+            if (exiting_) {
+                io_.stop();  // a second signal does not wait for the exit notification
+                return;
+            }
+            exiting_ = true;
+            log::info("{} received, process exiting", signo == SIGINT ? "SIGINT[hard,]" : "SIGTERM[hard,]");
+            if (session_.begin_exit(clock_now(), transport_->datagram() && transport_->has_peer()) == Verdict::Exit) {
+                io_.stop();
+                return;
+            }
+            send_control();
+            break;
+    }
+    signals_.async_wait([this](const asio::error_code& ec, int s) {
+        if (!ec) on_signal(s);
+    });
+}
+
+}  // namespace vpn::p2p

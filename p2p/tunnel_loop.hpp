@@ -1,0 +1,68 @@
+#pragma once
+// The data path of a p2p tunnel on one Asio context:
+//
+//   TUN readable  ─► read up to kBatch packets into tun_in_ ─► session.encapsulate
+//                    each into link_out_ ─► transport.send (one sendmmsg per batch)
+//   link packets  ─► (source check) ─► session.decapsulate into open_buf_ ─► write TUN
+//   1 s timer     ─► session.on_timer: pings, OCC, ping-restart, ping-exit, exit notify
+//   signals       ─► SIGTERM/SIGINT exit, SIGUSR1/SIGHUP restart, SIGUSR2 statistics
+//
+// Buffers are allocated once here; the per-packet path allocates nothing.
+#include <memory>
+#include <vector>
+
+#include <asio/io_context.hpp>
+#include <asio/posix/stream_descriptor.hpp>
+#include <asio/signal_set.hpp>
+#include <asio/steady_timer.hpp>
+
+#include "p2p/peer_session.hpp"
+#include "p2p/transport.hpp"
+
+namespace vpn::p2p {
+
+Now clock_now();
+
+class TunnelLoop {
+public:
+    // `tun_fd` stays owned by the caller; `payload_max` is the largest TUN packet.
+    TunnelLoop(asio::io_context& io, int tun_fd, PeerSession& session, const LinkPlan& plan,
+               std::size_t payload_max);
+    ~TunnelLoop();
+
+    void start();
+    // Runs until exit; returns the exit status.
+    int run();
+
+private:
+    void arm_tun();
+    void on_tun_readable();
+    void on_link_packets(PacketBatch& batch);
+    void send_control();
+    void on_tick();
+    void on_signal(int signo);
+    void restart(const std::string& why);
+    void report_stats();
+
+    asio::io_context& io_;
+    int tun_fd_;
+    PeerSession& session_;
+    std::size_t payload_max_;
+
+    PacketBatch tun_in_;
+    PacketBatch link_out_;
+    PacketBatch link_in_;
+    std::vector<std::uint8_t> open_buf_;
+    std::vector<std::uint8_t> scratch_;
+    std::vector<std::uint8_t> control_buf_;
+
+    std::unique_ptr<Transport> transport_;
+    asio::posix::stream_descriptor tun_wait_;
+    bool tun_armed_ = false;
+    asio::steady_timer tick_;
+    asio::signal_set signals_;
+    bool exiting_ = false;
+    int exit_status_ = 0;
+};
+
+}  // namespace vpn::p2p

@@ -1,0 +1,120 @@
+// Setup and teardown around the TunnelLoop, in OpenVPN's order: key and cipher
+// first (cheap failures before touching the system), device, up script, routes,
+// socket, then daemon/privileges, then traffic; on exit the device goes and the down
+// script runs.
+#include "p2p/tunnel_runner.hpp"
+
+#include <stdexcept>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "common/log/log.hpp"
+#include "common/openvpn/occ_string.hpp"
+#include "common/process/command.hpp"
+#include "p2p/device_setup.hpp"
+#include "p2p/link_plan.hpp"
+#include "p2p/tunnel_loop.hpp"
+#include "pki/static_key.hpp"
+
+namespace vpn::p2p {
+namespace {
+
+ovpn::KeyDirection to_channel_direction(config::KeyDirection d) {
+    switch (d) {
+        case config::KeyDirection::Normal: return ovpn::KeyDirection::Normal;
+        case config::KeyDirection::Inverse: return ovpn::KeyDirection::Inverse;
+        case config::KeyDirection::Bidirectional: break;
+    }
+    return ovpn::KeyDirection::Bidirectional;
+}
+
+pki::StaticKey load_key(const config::Options& o) {
+    if (!o.secret) throw std::runtime_error("no key: static-key mode needs 'secret FILE' (make one with 'vpn --genkey secret FILE')");
+    if (o.secret->inline_text) return pki::parse_static_key(*o.secret->inline_text, o.secret->origin.str() + " <secret>");
+    return pki::read_static_key_file(o.secret->path);
+}
+
+SessionConfig session_config(const config::Options& o) {
+    SessionConfig c;
+    c.lzo_framing = o.lzo_framing();
+    c.lzo_compress = o.lzo_compress_out();
+    c.lzo_adaptive = o.comp_lzo == config::CompLzo::Adaptive;
+    c.tap = o.device_type() == config::DevType::Tap;
+    c.ping = o.ping;
+    c.ping_restart = o.ping_restart;
+    c.ping_exit = o.ping_exit;
+    c.explicit_exit_notify = o.explicit_exit_notify;
+    c.mute_replay_warnings = o.mute_replay_warnings;
+    c.local_options = ovpn::occ_options_string(o, false);
+    c.remote_options = ovpn::occ_options_string(o, true);
+    return c;
+}
+
+// OpenVPN's up/down calling convention: cmd dev tun_mtu link_mtu local remote|netmask init
+void run_script(const config::Options& o, const std::string& cmdline, const char* type, const std::string& dev) {
+    auto argv = process::split_command(cmdline);
+    if (argv.empty()) throw std::runtime_error(fmt::format("--{}: cannot parse command '{}'", type, cmdline));
+    bool tap = o.device_type() == config::DevType::Tap;
+    std::string mtu = std::to_string(o.tun_mtu);
+    argv.insert(argv.end(), {dev, mtu, mtu, o.ifconfig_local.value_or(""), o.ifconfig_remote.value_or(""), "init"});
+    process::Env env = {{"script_type", type},     {"dev", dev},
+                        {"dev_type", tap ? "tap" : "tun"}, {"tun_mtu", mtu},
+                        {"script_context", "init"}, {"verb", std::to_string(o.verb)},
+                        {"config", o.config_file}};
+    if (o.ifconfig_local) env.emplace_back("ifconfig_local", *o.ifconfig_local);
+    if (o.ifconfig_remote) env.emplace_back(tap ? "ifconfig_netmask" : "ifconfig_remote", *o.ifconfig_remote);
+    for (std::size_t i = 0; i < o.routes.size(); ++i) {
+        env.emplace_back(fmt::format("route_network_{}", i + 1), o.routes[i].network);
+        env.emplace_back(fmt::format("route_netmask_{}", i + 1), o.routes[i].netmask);
+    }
+    log::info("{} {}", type, fmt::join(argv, " "));
+    int rc = process::run_command(argv, env, o.cd);
+    if (rc != 0)
+        throw std::runtime_error(fmt::format("--{} script '{}' failed (exit status {})", type, argv[0], rc));
+}
+
+}  // namespace
+
+int run_static_tunnel(const config::Options& o, const RunHooks& hooks) {
+    auto key = load_key(o);
+    ovpn::StaticChannelParams params;
+    params.cipher = o.cipher;
+    params.auth = o.auth;
+    params.replay_window = o.replay_window;
+    params.replay_seconds = o.replay_window_seconds;
+    ovpn::StaticDataChannel channel(key, to_channel_direction(o.key_direction), params);
+    if (o.lzo_compress_out())
+        log::warn("WARNING: comp-lzo compresses before encrypting: an attacker who can inject traffic may learn "
+                  "plaintext (VORACLE); use 'allow-compression asym' to only decompress");
+
+    LinkPlan plan = plan_link(o);
+    Now now = clock_now();
+    PeerSession session(session_config(o), std::move(channel), now);
+
+    auto dev = open_device(o);
+    if (o.up) run_script(o, *o.up, "up", dev.name());
+    add_routes(o, dev);
+
+    std::size_t payload_max = static_cast<std::size_t>(o.tun_mtu) + (o.device_type() == config::DevType::Tap ? 32 : 0);
+    asio::io_context io(1);
+    TunnelLoop loop(io, dev.fd(), session, plan, payload_max);
+    loop.start();
+    if (hooks.after_setup) hooks.after_setup();
+    log::info("Initialization Sequence Completed");
+    int status = loop.run();
+
+    std::string name = dev.name();
+    { auto closing = std::move(dev); }  // closing the fd removes the device, its addresses and routes
+    log::info("Closing TUN/TAP interface {}", name);
+    if (o.down) {
+        try {
+            run_script(o, *o.down, "down", name);
+        } catch (const std::exception& e) {
+            log::error("{}", e.what());
+        }
+    }
+    return status;
+}
+
+}  // namespace vpn::p2p

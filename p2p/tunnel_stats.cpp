@@ -1,0 +1,46 @@
+#include "p2p/tunnel_stats.hpp"
+
+#include <fmt/format.h>
+
+namespace vpn::p2p {
+
+const char* link_drop_name(LinkDrop d) {
+    switch (d) {
+        case LinkDrop::WrongSource: return "wrong-source";
+        case LinkDrop::BadPayload: return "bad-payload";
+        case LinkDrop::Truncated: return "truncated";
+        case LinkDrop::TunWrite: return "tun-write-error";
+        case LinkDrop::LinkWrite: return "link-write-error";
+        case LinkDrop::NoPeer: return "no-peer-yet";
+        case LinkDrop::Count: break;
+    }
+    return "?";
+}
+
+std::uint64_t TunnelStats::total_drops() const {
+    std::uint64_t n = 0;
+    for (auto v : codec_drops) n += v;
+    for (auto v : link_drops) n += v;
+    return n;
+}
+
+std::vector<std::string> TunnelStats::report_lines() const {
+    std::vector<std::string> out;
+    out.push_back("OpenVPN STATISTICS");
+    out.push_back(fmt::format("TUN/TAP read bytes,{}", tun_read_bytes));
+    out.push_back(fmt::format("TUN/TAP write bytes,{}", tun_write_bytes));
+    out.push_back(fmt::format("TCP/UDP read bytes,{}", link_read_bytes));
+    out.push_back(fmt::format("TCP/UDP write bytes,{}", link_write_bytes));
+    out.push_back(fmt::format("Auth read bytes,{}", tun_write_bytes));
+    out.push_back(fmt::format("pings sent,{}", pings_sent));
+    out.push_back(fmt::format("pings received,{}", pings_received));
+    for (std::size_t i = 0; i < codec_drops.size(); ++i)
+        out.push_back(fmt::format("drop {},{}", ovpn::drop_name(static_cast<ovpn::Drop>(i)), codec_drops[i]));
+    for (std::size_t i = 0; i < link_drops.size(); ++i)
+        out.push_back(fmt::format("drop {},{}", link_drop_name(static_cast<LinkDrop>(i)), link_drops[i]));
+    out.push_back(fmt::format("drops total,{}", total_drops()));
+    out.push_back("END");
+    return out;
+}
+
+}  // namespace vpn::p2p
