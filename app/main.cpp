@@ -43,11 +43,12 @@ int main(int argc, char** argv) {
         }
     }
 
-    CLI::App app{"vpn: OpenVPN-compatible tunnels (static key now; TLS and IPsec to come).\n"
-                 "Usage: vpn CONFIG [--directive args ...] | vpn --genkey secret FILE"};
+    CLI::App app{"OpenVPN-compatible tunnels (static key now; TLS and IPsec to come).\n"
+                 "  vpn CONFIG [--directive args ...]   run a tunnel\n"
+                 "  vpn --genkey secret [FILE]          make a static key (stdout without FILE)",
+                 "vpn"};
     app.set_version_flag("--version", std::string("vpn ") + VPN_VERSION);
-    app.footer("Directives (in a config file, or on the command line as --name args):\n" +
-               vpn::config::directive_help());
+    app.footer(vpn::config::directive_help());
     try {
         std::vector<std::string> reversed(cli_args.rbegin(), cli_args.rend());
         app.parse(reversed);

@@ -22,6 +22,8 @@ PeerSession::PeerSession(SessionConfig cfg, ovpn::StaticDataChannel channel, Now
 
 std::size_t PeerSession::overhead() const { return channel_.overhead() + (cfg_.lzo_framing ? 1 : 0); }
 
+std::size_t PeerSession::payload_offset() const { return channel_.payload_offset() + (cfg_.lzo_framing ? 1 : 0); }
+
 void PeerSession::restart(Now now) {
     channel_.reset_receive();
     channel_.restart_send(now.wall);

@@ -49,6 +49,9 @@ public:
 
     // Bytes a sealed datagram can exceed its payload by (framing + crypto).
     std::size_t overhead() const;
+    // Where a payload should sit inside the output buffer so that framing and
+    // sealing happen in place (no copy): encapsulate(out, payload_offset(), len, out...).
+    std::size_t payload_offset() const;
 
     // Seal the `len` payload bytes at buf[off..]; buf[off-1] must be writable (the
     // compression header goes there).  `scratch` receives compressed data and must

@@ -34,7 +34,6 @@ TunnelLoop::TunnelLoop(asio::io_context& io, int tun_fd, PeerSession& session, c
       tun_fd_(tun_fd),
       session_(session),
       payload_max_(payload_max),
-      tun_in_(slot_size_for(payload_max, session.overhead())),
       link_out_(slot_size_for(payload_max, session.overhead())),
       link_in_(slot_size_for(payload_max, session.overhead())),
       open_buf_(slot_size_for(payload_max, session.overhead())),
@@ -100,9 +99,12 @@ void TunnelLoop::on_tun_readable() {
     Now now = clock_now();
     auto& st = session_.stats();
     bool peer = transport_->has_peer();
+    // Each packet is read to where seal() wants its payload, so framing and
+    // encryption work in place in the outgoing slot.
+    const std::size_t at = session_.payload_offset();
     std::size_t n = 0;
     for (std::size_t reads = 0; reads < kBatch; ++reads) {
-        ssize_t r = ::read(tun_fd_, tun_in_.data(n), payload_max_);
+        ssize_t r = ::read(tun_fd_, link_out_.data(n) + at, payload_max_);
         if (r <= 0) break;
         st.tun_read_bytes += static_cast<std::uint64_t>(r);
         ++st.tun_read_packets;
@@ -111,7 +113,8 @@ void TunnelLoop::on_tun_readable() {
             st.count(LinkDrop::NoPeer);
             continue;
         }
-        std::size_t len = session_.encapsulate(tun_in_.slot(n), kHeadroom, static_cast<std::size_t>(r),
+        std::size_t len = session_.encapsulate(MutBytes(link_out_.data(n), link_out_.capacity()), at,
+                                               static_cast<std::size_t>(r),
                                                MutBytes(link_out_.data(n), link_out_.capacity()), scratch_, now);
         if (len == 0) continue;  // send sequence exhausted; restart renews it
         link_out_.len[n] = len;

@@ -1,8 +1,9 @@
 #pragma once
 // The data path of a p2p tunnel on one Asio context:
 //
-//   TUN readable  ─► read up to kBatch packets into tun_in_ ─► session.encapsulate
-//                    each into link_out_ ─► transport.send (one sendmmsg per batch)
+//   TUN readable  ─► read up to kBatch packets straight into link_out_ slots, at the
+//                    offset where session.encapsulate frames and seals them in place
+//                    ─► transport.send (one sendmmsg per batch)
 //   link packets  ─► (source check) ─► session.decapsulate into open_buf_ ─► write TUN
 //   1 s timer     ─► session.on_timer: pings, OCC, ping-restart, ping-exit, exit notify
 //   signals       ─► SIGTERM/SIGINT exit, SIGUSR1/SIGHUP restart, SIGUSR2 statistics
@@ -49,7 +50,6 @@ private:
     PeerSession& session_;
     std::size_t payload_max_;
 
-    PacketBatch tun_in_;
     PacketBatch link_out_;
     PacketBatch link_in_;
     std::vector<std::uint8_t> open_buf_;

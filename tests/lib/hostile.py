@@ -9,7 +9,8 @@
                   [--other-sport P] [--seed N]
       From a raw socket (source IP chosen by the kernel, source port spoofed as
       --sport, by default the one seen in the capture, i.e. the real peer's), send:
-        short      every length 0..60
+        short      every length 0..60 ("short": below the HMAC length, "shortmac":
+                   HMAC length and up, which only the HMAC check can reject)
         tampered   each captured packet with one HMAC byte flipped, and again
                    with one ciphertext byte flipped
         garbage    random payloads whose length passes any block-size check
@@ -109,7 +110,9 @@ def send(a):
 
     for n in range(0, 61):
         emit(os.urandom(n))
-        count("short")
+        # Below the HMAC size nothing can be checked; from there on the HMAC (which
+        # OpenVPN verifies before looking at IV or blocks) is what rejects them.
+        count("short" if n < a.hmac_len else "shortmac")
     for _, p in caps:
         if len(p) <= a.hmac_len + 1:
             continue
@@ -138,7 +141,7 @@ def send(a):
     for _ in range(20):
         emit(os.urandom(a.hmac_len + iv + a.block * 4), src=a.other_sport)
         count("wrongsrc")
-    for cat in ("short", "tampered", "garbage", "unaligned", "oversize", "replay", "wrongsrc"):
+    for cat in ("short", "shortmac", "tampered", "garbage", "unaligned", "oversize", "replay", "wrongsrc"):
         print(cat, counts.get(cat, 0))
     return 0
 

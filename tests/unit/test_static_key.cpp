@@ -8,6 +8,7 @@
 #include <cctype>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -69,7 +70,7 @@ struct TempDir {
         REQUIRE(mkdtemp(tmpl) != nullptr);
         path = tmpl;
     }
-    ~TempDir() { std::system(("rm -rf '" + path + "'").c_str()); }
+    ~TempDir() { std::filesystem::remove_all(path); }
 };
 
 }  // namespace
