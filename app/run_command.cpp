@@ -23,7 +23,6 @@ int run_command(const std::string& config_file, const std::vector<std::string>& 
         setup_logging(o);
         for (const auto& w : warnings) log::warn("{}", w);
         if (o.dev.empty()) throw std::runtime_error("no device: add 'dev tun' (or dev tap) to the config");
-        log::info("vpn {} starting (static key, {})", VPN_VERSION, o.config_file.empty() ? "command line" : o.config_file);
         p2p::RunHooks hooks;
         hooks.after_setup = [&] { become_daemon_and_drop(o); };
         int status = p2p::run_static_tunnel(o, hooks);
@@ -31,8 +30,7 @@ int run_command(const std::string& config_file, const std::vector<std::string>& 
         log::info("Exiting");
         return status;
     } catch (const std::exception& e) {
-        log::error("{}", e.what());
-        log::error("Exiting due to fatal error");
+        log::error("Exiting due to fatal error: {}", e.what());
         return 1;
     }
 }

@@ -1,7 +1,10 @@
 #pragma once
-// Fixed packet buffers for one direction of the data path, allocated once.
-// Every slot has kHeadroom bytes in front of the packet: the TCP length prefix and
-// the compression header are written there without moving the packet.
+// Packet buffers of the data path, allocated once per tunnel.
+//
+// TxBatch: datagrams to send, sealed back to back in one contiguous arena, so that a
+// run of equal-sized datagrams is one UDP GSO "train" (one skb, one sendmmsg entry).
+// RxBatch: received datagrams as spans into the transport's own buffers (UDP GRO
+// buffers or the TCP framer): nothing is copied between socket and decryption.
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -12,27 +15,51 @@
 
 namespace vpn::p2p {
 
-constexpr std::size_t kBatch = 64;
-constexpr std::size_t kHeadroom = 64;
+constexpr std::size_t kMaxDatagrams = 256;
 
-class PacketBatch {
+class TxBatch {
 public:
-    explicit PacketBatch(std::size_t slot_size) : slot_size_(slot_size), storage_(slot_size * kBatch) {}
+    explicit TxBatch(std::size_t arena_size) : arena_(arena_size) {}
 
-    std::size_t slot_size() const { return slot_size_; }
-    MutBytes slot(std::size_t i) { return MutBytes(storage_.data() + i * slot_size_, slot_size_); }
-    // The packet of slot i, which starts at kHeadroom.
-    std::uint8_t* data(std::size_t i) { return storage_.data() + i * slot_size_ + kHeadroom; }
-    std::size_t capacity() const { return slot_size_ - kHeadroom; }
+    void clear() {
+        count = 0;
+        used_ = 0;
+    }
+    // Room left for the next datagram, starting where it will be placed.
+    MutBytes tail() { return MutBytes(arena_.data() + used_, arena_.size() - used_); }
+    std::size_t room() const { return arena_.size() - used_; }
+    bool full() const { return count == kMaxDatagrams; }
+    // The datagram just written at tail() is `len` bytes long.
+    void commit(std::size_t len) {
+        off[count] = static_cast<std::uint32_t>(used_);
+        this->len[count] = static_cast<std::uint32_t>(len);
+        ++count;
+        used_ += len;
+    }
+    const std::uint8_t* data(std::size_t i) const { return arena_.data() + off[i]; }
+    std::uint8_t* data(std::size_t i) { return arena_.data() + off[i]; }
 
-    std::array<std::size_t, kBatch> len{};
-    std::array<net::SockAddr, kBatch> from{};
-    std::array<bool, kBatch> truncated{};
+    std::array<std::uint32_t, kMaxDatagrams> off{};
+    std::array<std::uint32_t, kMaxDatagrams> len{};
     std::size_t count = 0;
 
 private:
-    std::size_t slot_size_;
-    std::vector<std::uint8_t> storage_;
+    std::vector<std::uint8_t> arena_;
+    std::size_t used_ = 0;
+};
+
+struct RxBatch {
+    std::array<Bytes, kMaxDatagrams> datagram{};
+    std::array<const net::SockAddr*, kMaxDatagrams> from{};
+    std::array<bool, kMaxDatagrams> truncated{};
+    std::size_t count = 0;
+
+    void add(Bytes d, const net::SockAddr* src, bool cut) {
+        datagram[count] = d;
+        from[count] = src;
+        truncated[count] = cut;
+        ++count;
+    }
 };
 
 }  // namespace vpn::p2p

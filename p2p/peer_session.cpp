@@ -4,6 +4,7 @@
 
 #include "common/log/log.hpp"
 #include "common/openvpn/control_payloads.hpp"
+#include "common/openvpn/mss_clamp.hpp"
 #include "p2p/occ_check.hpp"
 
 namespace vpn::p2p {
@@ -37,7 +38,9 @@ void PeerSession::restart(Now now) {
 
 std::size_t PeerSession::encapsulate(MutBytes buf, std::size_t off, std::size_t len, MutBytes out, MutBytes scratch,
                                      Now now) {
-    Bytes payload(buf.data() + off, len);
+    MutBytes packet(buf.data() + off, len);
+    if (cfg_.mss) clamp(packet);
+    Bytes payload(packet);
     if (cfg_.lzo_framing) payload = framing_.frame(buf, off, len, scratch, now.wall);
     std::size_t n = channel_.seal(payload, out, now.wall);
     last_sent_ = now.mono;
@@ -77,7 +80,18 @@ PeerSession::Inbound PeerSession::decapsulate(Bytes datagram, MutBytes out, MutB
         stats_.count(LinkDrop::BadPayload);
         return {Kind::Dropped, {}};
     }
+    if (cfg_.mss) {
+        // The payload lies in `out` or `scratch`, caller buffers we may write.
+        clamp(MutBytes(const_cast<std::uint8_t*>(payload.data()), payload.size()));
+    }
     return {Kind::ToTun, payload};
+}
+
+void PeerSession::clamp(MutBytes packet) const {
+    if (cfg_.tap)
+        ovpn::clamp_mss_ethernet(packet, cfg_.mss);
+    else
+        ovpn::clamp_mss(packet, cfg_.mss);
 }
 
 bool PeerSession::payload_fits_device(Bytes p) const {

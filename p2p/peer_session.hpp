@@ -32,6 +32,7 @@ struct SessionConfig {
     bool lzo_compress = false;  // we also compress (not with allow-compression asym)
     bool lzo_adaptive = false;
     bool tap = false;
+    std::uint16_t mss = 0;  // mssfix clamp for TCP SYNs both ways (IPv4 value); 0 = off
     int ping = 0;
     int ping_restart = 0;
     int ping_exit = 0;
@@ -92,6 +93,7 @@ private:
     void on_occ(Bytes payload, Now now);
     void note_drop(ovpn::Drop reason, std::int64_t now);
     bool payload_fits_device(Bytes packet) const;
+    void clamp(MutBytes packet) const;
 
     SessionConfig cfg_;
     ovpn::StaticDataChannel channel_;

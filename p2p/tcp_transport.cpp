@@ -2,6 +2,7 @@
 
 #include <netinet/tcp.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include <asio/connect.hpp>
@@ -40,7 +41,7 @@ TcpTransport::TcpTransport(asio::io_context& io, const LinkPlan& plan, Transport
       socket_(io),
       retry_timer_(io),
       framer_(max_packet),
-      backlog_limit_(64 * (max_packet + 2)) {
+      backlog_limit_(std::max<std::size_t>(64 * (max_packet + 2), std::size_t{1} << 19)) {
     writing_.reserve(backlog_limit_);
     pending_.reserve(backlog_limit_);
 }
@@ -139,8 +140,8 @@ void TcpTransport::read_more() {
             return;
         }
         framer_.commit(n);
-        PacketBatch& b = *rx_;
-        b.count = 0;
+        // Packets are handed over as spans into the framer: valid until the next read.
+        batch_.count = 0;
         for (;;) {
             auto next = framer_.next();
             if (next.status == net::TcpFramer::Status::Error) {
@@ -148,27 +149,22 @@ void TcpTransport::read_more() {
                 return;
             }
             if (next.status == net::TcpFramer::Status::NeedMore) break;
-            std::size_t i = b.count;
-            if (next.packet.size() > b.capacity()) continue;  // framer bounds it; belt and braces
-            std::memcpy(b.data(i), next.packet.data(), next.packet.size());
-            b.len[i] = next.packet.size();
-            b.from[i] = peer_;
-            b.truncated[i] = false;
-            if (++b.count == kBatch) {
-                events_.on_packets(b);
+            batch_.add(next.packet, &peer_, false);
+            if (batch_.count == kMaxDatagrams) {
+                events_.on_packets(batch_);
                 if (gen != generation_) return;  // the handler may have closed us
-                b.count = 0;
+                batch_.count = 0;
             }
         }
-        if (b.count) events_.on_packets(b);
+        if (batch_.count) events_.on_packets(batch_);
         if (gen != generation_) return;
         read_more();
     });
 }
 
-void TcpTransport::send(PacketBatch& b, std::size_t n) {
+void TcpTransport::send(const TxBatch& b) {
     if (!connected_) return;
-    for (std::size_t i = 0; i < n; ++i) {
+    for (std::size_t i = 0; i < b.count; ++i) {
         if (pending_.size() + b.len[i] + 2 > backlog_limit_) {
             ++send_failures_;
             continue;

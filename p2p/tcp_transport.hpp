@@ -18,9 +18,8 @@ class TcpTransport final : public Transport {
 public:
     TcpTransport(asio::io_context& io, const LinkPlan& plan, TransportEvents events, std::size_t max_packet);
 
-    void set_receive_batch(PacketBatch* batch) override { rx_ = batch; }
     void start() override;
-    void send(PacketBatch& batch, std::size_t n) override;
+    void send(const TxBatch& batch) override;
     bool has_peer() const override { return connected_; }
     bool congested() const override;
     bool source_allowed(const net::SockAddr&) const override { return true; }  // the connection is the peer
@@ -53,7 +52,7 @@ private:
     net::SockAddr peer_;
 
     net::TcpFramer framer_;
-    PacketBatch* rx_ = nullptr;
+    RxBatch batch_;
 
     // Double buffer: one being written by the kernel, one collecting new packets.
     std::vector<std::uint8_t> writing_;

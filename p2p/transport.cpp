@@ -7,7 +7,7 @@ namespace vpn::p2p {
 
 std::unique_ptr<Transport> make_transport(asio::io_context& io, const LinkPlan& plan, TransportEvents events,
                                           std::size_t max_packet) {
-    if (plan.proto == config::Proto::Udp) return std::make_unique<UdpTransport>(io, plan, std::move(events));
+    if (plan.proto == config::Proto::Udp) return std::make_unique<UdpTransport>(io, plan, std::move(events), max_packet);
     return std::make_unique<TcpTransport>(io, plan, std::move(events), max_packet);
 }
 

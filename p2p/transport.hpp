@@ -14,8 +14,8 @@
 namespace vpn::p2p {
 
 struct TransportEvents {
-    // Packets are at batch.data(i), batch.len[i], from batch.from[i].
-    std::function<void(PacketBatch& batch)> on_packets;
+    // Received datagrams, valid only during the call.
+    std::function<void(const RxBatch& batch)> on_packets;
     // The link became usable (TCP connected) or went down (TCP closed / failed).
     std::function<void(const std::string& peer)> on_connected;
     std::function<void(const std::string& why)> on_lost;
@@ -26,11 +26,9 @@ struct TransportEvents {
 class Transport {
 public:
     virtual ~Transport() = default;
-    // The batch received packets are handed over in; set before start().
-    virtual void set_receive_batch(PacketBatch* batch) = 0;
     virtual void start() = 0;
-    // Sends the first `n` packets of `batch` (at data(i), len[i]); drops what cannot go.
-    virtual void send(PacketBatch& batch, std::size_t n) = 0;
+    // Sends every datagram of `batch`; drops what cannot go (counted in send_failures).
+    virtual void send(const TxBatch& batch) = 0;
     // True when a packet sent now would reach the peer (known address / connection up).
     virtual bool has_peer() const = 0;
     // TCP with a full backlog: stop reading the TUN until on_writable.

@@ -13,12 +13,19 @@ namespace vpn::p2p {
 namespace {
 
 // Room for a payload, the compression header, crypto overhead and LZO's worst-case
-// expansion (len + len/16 + 64 + 3), plus the headroom in front.
-std::size_t slot_size_for(std::size_t payload_max, std::size_t overhead) {
+// expansion (len + len/16 + 64 + 3).
+std::size_t buffer_size_for(std::size_t payload_max, std::size_t overhead) {
     std::size_t body = payload_max + payload_max / 16 + 64 + 3 + overhead + 64;
-    if (body < 2048) body = 2048;
-    return kHeadroom + body;
+    return body < 2048 ? 2048 : body;
 }
+
+// The TX arena holds one batch of sealed datagrams; reading stops while less than one
+// more (largest) datagram fits.
+constexpr std::size_t kTxArena = 256 * 1024;
+
+// Control payloads are built this far into their buffer: the compression header
+// goes in front of them.
+constexpr std::size_t kControlOffset = 16;
 
 }  // namespace
 
@@ -34,16 +41,15 @@ TunnelLoop::TunnelLoop(asio::io_context& io, int tun_fd, PeerSession& session, c
       tun_fd_(tun_fd),
       session_(session),
       payload_max_(payload_max),
-      link_out_(slot_size_for(payload_max, session.overhead())),
-      link_in_(slot_size_for(payload_max, session.overhead())),
-      open_buf_(slot_size_for(payload_max, session.overhead())),
-      scratch_(slot_size_for(payload_max, session.overhead())),
-      control_buf_(kHeadroom + 1024),
+      tx_(kTxArena),
+      open_buf_(buffer_size_for(payload_max, session.overhead())),
+      scratch_(buffer_size_for(payload_max, session.overhead())),
+      control_buf_(kControlOffset + 1024),
       tun_wait_(io),
       tick_(io),
       signals_(io) {
     TransportEvents ev;
-    ev.on_packets = [this](PacketBatch& b) { on_link_packets(b); };
+    ev.on_packets = [this](const RxBatch& b) { on_link_packets(b); };
     ev.on_connected = [this](const std::string&) {
         if (!tun_armed_) arm_tun();
     };
@@ -51,9 +57,7 @@ TunnelLoop::TunnelLoop(asio::io_context& io, int tun_fd, PeerSession& session, c
     ev.on_writable = [this] {
         if (!tun_armed_) arm_tun();
     };
-    std::size_t max_packet = link_in_.capacity();
-    transport_ = make_transport(io, plan, std::move(ev), max_packet);
-    transport_->set_receive_batch(&link_in_);
+    transport_ = make_transport(io, plan, std::move(ev), buffer_size_for(payload_max, session.overhead()));
 }
 
 TunnelLoop::~TunnelLoop() {
@@ -100,11 +104,13 @@ void TunnelLoop::on_tun_readable() {
     auto& st = session_.stats();
     bool peer = transport_->has_peer();
     // Each packet is read to where seal() wants its payload, so framing and
-    // encryption work in place in the outgoing slot.
+    // encryption work in place; datagrams end up back to back in the arena.
     const std::size_t at = session_.payload_offset();
-    std::size_t n = 0;
-    for (std::size_t reads = 0; reads < kBatch; ++reads) {
-        ssize_t r = ::read(tun_fd_, link_out_.data(n) + at, payload_max_);
+    const std::size_t need = buffer_size_for(payload_max_, session_.overhead());
+    tx_.clear();
+    for (std::size_t reads = 0; reads < kMaxDatagrams && tx_.room() >= need && !tx_.full(); ++reads) {
+        MutBytes out = tx_.tail();
+        ssize_t r = ::read(tun_fd_, out.data() + at, payload_max_);
         if (r <= 0) break;
         st.tun_read_bytes += static_cast<std::uint64_t>(r);
         ++st.tun_read_packets;
@@ -113,35 +119,33 @@ void TunnelLoop::on_tun_readable() {
             st.count(LinkDrop::NoPeer);
             continue;
         }
-        std::size_t len = session_.encapsulate(MutBytes(link_out_.data(n), link_out_.capacity()), at,
-                                               static_cast<std::size_t>(r),
-                                               MutBytes(link_out_.data(n), link_out_.capacity()), scratch_, now);
+        std::size_t len = session_.encapsulate(out, at, static_cast<std::size_t>(r), out, scratch_, now);
         if (len == 0) continue;  // send sequence exhausted; restart renews it
-        link_out_.len[n] = len;
+        tx_.commit(len);
         st.link_write_bytes += len;
         ++st.link_write_packets;
-        ++n;
     }
-    if (n) transport_->send(link_out_, n);
+    if (tx_.count) transport_->send(tx_);
 }
 
-void TunnelLoop::on_link_packets(PacketBatch& b) {
+void TunnelLoop::on_link_packets(const RxBatch& b) {
     Now now = clock_now();
     auto& st = session_.stats();
     for (std::size_t i = 0; i < b.count; ++i) {
-        st.link_read_bytes += b.len[i];
+        st.link_read_bytes += b.datagram[i].size();
         ++st.link_read_packets;
         if (b.truncated[i]) {
             st.count(LinkDrop::Truncated);
             continue;
         }
-        if (!transport_->source_allowed(b.from[i])) {
+        const net::SockAddr& from = *b.from[i];
+        if (!transport_->source_allowed(from)) {
             st.count(LinkDrop::WrongSource);
-            log::debug("Incoming packet rejected from {}, expected peer address {}", b.from[i].str(),
+            log::debug("Incoming packet rejected from {}, expected peer address {}", from.str(),
                        transport_->peer_string());
             continue;
         }
-        auto in = session_.decapsulate(Bytes(b.data(i), b.len[i]), open_buf_, scratch_, now);
+        auto in = session_.decapsulate(b.datagram[i], open_buf_, scratch_, now);
         if (in.kind == PeerSession::Kind::Dropped) {
             if (!transport_->datagram()) {
                 // OpenVPN treats an unauthenticated packet on TCP as fatal for the
@@ -152,7 +156,7 @@ void TunnelLoop::on_link_packets(PacketBatch& b) {
             }
             continue;
         }
-        transport_->authenticated(b.from[i]);
+        transport_->authenticated(from);
         if (in.kind != PeerSession::Kind::ToTun) continue;
         ssize_t w = ::write(tun_fd_, in.packet.data(), in.packet.size());
         if (w < 0) {
@@ -168,16 +172,16 @@ void TunnelLoop::on_link_packets(PacketBatch& b) {
 void TunnelLoop::send_control() {
     if (!transport_->has_peer()) return;
     Now now = clock_now();
-    std::size_t n = 0;
+    tx_.clear();
     // Bounded by the session: at most one payload of each control kind is pending.
-    for (; n < kBatch; ++n) {
-        std::size_t len = session_.next_control(control_buf_, kHeadroom);
+    while (!tx_.full() && tx_.room() >= control_buf_.size() + session_.overhead()) {
+        std::size_t len = session_.next_control(control_buf_, kControlOffset);
         if (len == 0) break;
-        link_out_.len[n] = session_.encapsulate(control_buf_, kHeadroom, len,
-                                                MutBytes(link_out_.data(n), link_out_.capacity()), scratch_, now);
-        if (link_out_.len[n] == 0) break;
+        std::size_t n = session_.encapsulate(control_buf_, kControlOffset, len, tx_.tail(), scratch_, now);
+        if (n == 0) break;
+        tx_.commit(n);
     }
-    if (n) transport_->send(link_out_, n);
+    if (tx_.count) transport_->send(tx_);
 }
 
 void TunnelLoop::on_tick() {

@@ -1,10 +1,11 @@
 #pragma once
 // The data path of a p2p tunnel on one Asio context:
 //
-//   TUN readable  ─► read up to kBatch packets straight into link_out_ slots, at the
-//                    offset where session.encapsulate frames and seals them in place
-//                    ─► transport.send (one sendmmsg per batch)
-//   link packets  ─► (source check) ─► session.decapsulate into open_buf_ ─► write TUN
+//   TUN readable  ─► read packets straight into the TxBatch arena, at the offset
+//                    where session.encapsulate frames and seals them in place, back to
+//                    back ─► transport.send (UDP: GSO trains in one sendmmsg)
+//   link packets  ─► RxBatch of spans (GRO trains / TCP framer) ─► source check
+//                    ─► session.decapsulate into open_buf_ ─► write TUN
 //   1 s timer     ─► session.on_timer: pings, OCC, ping-restart, ping-exit, exit notify
 //   signals       ─► SIGTERM/SIGINT exit, SIGUSR1/SIGHUP restart, SIGUSR2 statistics
 //
@@ -38,7 +39,7 @@ public:
 private:
     void arm_tun();
     void on_tun_readable();
-    void on_link_packets(PacketBatch& batch);
+    void on_link_packets(const RxBatch& batch);
     void send_control();
     void on_tick();
     void on_signal(int signo);
@@ -50,8 +51,7 @@ private:
     PeerSession& session_;
     std::size_t payload_max_;
 
-    PacketBatch link_out_;
-    PacketBatch link_in_;
+    TxBatch tx_;
     std::vector<std::uint8_t> open_buf_;
     std::vector<std::uint8_t> scratch_;
     std::vector<std::uint8_t> control_buf_;

@@ -10,6 +10,7 @@
 #include <fmt/ranges.h>
 
 #include "common/log/log.hpp"
+#include "common/openvpn/mss_clamp.hpp"
 #include "common/openvpn/occ_string.hpp"
 #include "common/process/command.hpp"
 #include "p2p/device_setup.hpp"
@@ -31,8 +32,40 @@ ovpn::KeyDirection to_channel_direction(config::KeyDirection d) {
 
 pki::StaticKey load_key(const config::Options& o) {
     if (!o.secret) throw std::runtime_error("no key: static-key mode needs 'secret FILE' (make one with 'vpn --genkey secret FILE')");
-    if (o.secret->inline_text) return pki::parse_static_key(*o.secret->inline_text, o.secret->origin.str() + " <secret>");
-    return pki::read_static_key_file(o.secret->path);
+    // Errors name the config line that asked for the key, then the file's problem.
+    try {
+        if (o.secret->inline_text) return pki::parse_static_key(*o.secret->inline_text, "<secret>");
+        return pki::read_static_key_file(o.secret->path);
+    } catch (const std::exception& e) {
+        throw std::runtime_error(fmt::format("{}: {}", o.secret->origin.str(), e.what()));
+    }
+}
+
+// options.c + mss.c: the default is 1492 bytes on the wire with tun-mtu 1500, else
+// tun-mtu as a fixed inner size; the clamp leaves room for our exact overhead.
+std::uint16_t mss_for(const config::Options& o, const ovpn::StaticDataChannel& ch, const LinkPlan& plan) {
+    ovpn::MssfixParams p;
+    if (o.mssfix) {
+        p.mssfix = *o.mssfix;
+        p.encap = o.mssfix_encap;
+        p.fixed = o.mssfix_fixed;
+    } else if (o.tun_mtu == 1500) {
+        p.mssfix = 1492;
+        p.encap = true;
+    } else {
+        p.mssfix = o.tun_mtu;
+        p.fixed = true;
+    }
+    const std::size_t pid = 8;  // long-form packet id inside the plaintext
+    std::size_t block = ch.overhead() - ch.payload_offset();
+    p.block_size = block;
+    p.crypto_overhead = ch.payload_offset() - (block ? pid : 0);
+    p.payload_overhead = (block ? pid : 0) + (o.lzo_framing() ? 1 : 0) +
+                         (o.device_type() == config::DevType::Tap ? 14 : 0);
+    bool tcp = plan.proto != config::Proto::Udp;
+    p.transport_overhead = tcp ? 2 : 0;
+    p.encap_overhead = (plan.family == AF_INET ? 20 : 40) + (tcp ? 20 : 8);
+    return ovpn::mssfix_value(p);
 }
 
 SessionConfig session_config(const config::Options& o) {
@@ -84,13 +117,17 @@ int run_static_tunnel(const config::Options& o, const RunHooks& hooks) {
     params.replay_window = o.replay_window;
     params.replay_seconds = o.replay_window_seconds;
     ovpn::StaticDataChannel channel(key, to_channel_direction(o.key_direction), params);
+    log::info("vpn {} starting: static key, {}", VPN_VERSION, o.config_file.empty() ? "command line" : o.config_file);
     if (o.lzo_compress_out())
         log::warn("WARNING: comp-lzo compresses before encrypting: an attacker who can inject traffic may learn "
                   "plaintext (VORACLE); use 'allow-compression asym' to only decompress");
 
     LinkPlan plan = plan_link(o);
     Now now = clock_now();
-    PeerSession session(session_config(o), std::move(channel), now);
+    SessionConfig sc = session_config(o);
+    sc.mss = mss_for(o, channel, plan);
+    if (sc.mss) log::verbose("mssfix: TCP MSS clamped to {}", sc.mss);
+    PeerSession session(std::move(sc), std::move(channel), now);
 
     auto dev = open_device(o);
     if (o.up) run_script(o, *o.up, "up", dev.name());

@@ -1,8 +1,6 @@
-// UDP link: one OpenVPN packet per datagram, moved in batches with recvmmsg and
-// sendmmsg so that a burst costs one system call per direction, not one per packet.
 #include "p2p/udp_transport.hpp"
 
-#include <fcntl.h>
+#include <netinet/udp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -12,10 +10,21 @@
 
 #include "common/log/log.hpp"
 
+#ifndef UDP_SEGMENT
+#define UDP_SEGMENT 103
+#endif
+#ifndef UDP_GRO
+#define UDP_GRO 104
+#endif
+
 namespace vpn::p2p {
 namespace {
 
 constexpr int kSocketBuffer = 4 << 20;  // OpenVPN's 212 KB default overflows under load
+constexpr std::size_t kRxSlots = 16;
+constexpr std::size_t kGroSlot = 65536;   // one GRO train at most
+constexpr std::size_t kMaxTrain = 64;     // UDP_MAX_SEGMENTS on older kernels
+constexpr std::size_t kMaxTrainBytes = 65000;
 
 void size_buffers(int fd) {
     // The *FORCE variants exceed net.core.rmem_max when we are root; fall back quietly.
@@ -27,8 +36,9 @@ void size_buffers(int fd) {
 
 }  // namespace
 
-UdpTransport::UdpTransport(asio::io_context& io, const LinkPlan& plan, TransportEvents events)
-    : io_(io), plan_(plan), events_(std::move(events)), wait_(io) {}
+UdpTransport::UdpTransport(asio::io_context& io, const LinkPlan& plan, TransportEvents events,
+                           std::size_t max_packet)
+    : io_(io), plan_(plan), events_(std::move(events)), wait_(io), max_packet_(max_packet) {}
 
 UdpTransport::~UdpTransport() {
     if (wait_.is_open()) wait_.release();
@@ -43,8 +53,13 @@ void UdpTransport::start() {
         setsockopt(fd_, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof v6only);
     }
     size_buffers(fd_);
+    int one = 1;
+    gro_ = getenv("NOGRO") ? false : setsockopt(fd_, IPPROTO_UDP, UDP_GRO, &one, sizeof one) == 0;
+    if (getenv("NOGSO")) gso_ = false;
+    rx_slot_ = gro_ ? kGroSlot : max_packet_ + 1;  // +1 byte: a longer datagram shows as truncated
+    rx_.resize(kRxSlots * rx_slot_);
+    rx_from_.resize(kRxSlots);
     if (plan_.bind) {
-        int one = 1;
         setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
         if (::bind(fd_, plan_.local.sa(), plan_.local.len) != 0)
             throw std::runtime_error(
@@ -70,52 +85,124 @@ void UdpTransport::arm() {
 }
 
 void UdpTransport::on_readable() {
-    PacketBatch& b = *rx_;
-    mmsghdr msgs[kBatch];
-    iovec iov[kBatch];
-    for (std::size_t i = 0; i < kBatch; ++i) {
-        iov[i] = {b.data(i), b.capacity()};
+    mmsghdr msgs[kRxSlots];
+    iovec iov[kRxSlots];
+    alignas(cmsghdr) char control[kRxSlots][CMSG_SPACE(sizeof(int))];
+    for (std::size_t i = 0; i < kRxSlots; ++i) {
+        iov[i] = {rx_.data() + i * rx_slot_, rx_slot_};
         msgs[i] = {};
         msgs[i].msg_hdr.msg_iov = &iov[i];
         msgs[i].msg_hdr.msg_iovlen = 1;
-        msgs[i].msg_hdr.msg_name = &b.from[i].storage;
+        msgs[i].msg_hdr.msg_name = &rx_from_[i].storage;
         msgs[i].msg_hdr.msg_namelen = sizeof(sockaddr_storage);
+        msgs[i].msg_hdr.msg_control = control[i];
+        msgs[i].msg_hdr.msg_controllen = sizeof control[i];
     }
-    int n = ::recvmmsg(fd_, msgs, kBatch, MSG_DONTWAIT, nullptr);
+    int n = ::recvmmsg(fd_, msgs, kRxSlots, MSG_DONTWAIT, nullptr);
     if (n <= 0) return;
+    batch_.count = 0;
     for (int i = 0; i < n; ++i) {
-        b.len[i] = msgs[i].msg_len;
-        b.from[i].len = msgs[i].msg_hdr.msg_namelen;
-        b.truncated[i] = (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) != 0;
+        const msghdr& h = msgs[i].msg_hdr;
+        rx_from_[i].len = h.msg_namelen;
+        const std::uint8_t* base = rx_.data() + i * rx_slot_;
+        std::size_t total = msgs[i].msg_len;
+        bool cut = (h.msg_flags & MSG_TRUNC) != 0 || (!gro_ && total > max_packet_);
+        // A GRO train: equal-sized datagrams of gso_size, the last one maybe shorter.
+        std::size_t seg = total;
+        for (cmsghdr* c = CMSG_FIRSTHDR(&h); c; c = CMSG_NXTHDR(const_cast<msghdr*>(&h), c)) {
+            if (c->cmsg_level == IPPROTO_UDP && c->cmsg_type == UDP_GRO && c->cmsg_len >= CMSG_LEN(sizeof(int))) {
+                int v;
+                std::memcpy(&v, CMSG_DATA(c), sizeof v);
+                if (v > 0) seg = static_cast<std::size_t>(v);
+            }
+        }
+        for (std::size_t off = 0; off < total && batch_.count < kMaxDatagrams; off += seg) {
+            std::size_t len = std::min(seg, total - off);
+            batch_.add(Bytes(base + off, len), &rx_from_[i], cut);
+        }
+        if (total == 0) batch_.add(Bytes(base, 0), &rx_from_[i], cut);
     }
-    b.count = static_cast<std::size_t>(n);
-    events_.on_packets(b);
+    events_.on_packets(batch_);
 }
 
-void UdpTransport::send(PacketBatch& b, std::size_t n) {
-    if (!peer_ || n == 0) return;
-    mmsghdr msgs[kBatch];
-    iovec iov[kBatch];
-    for (std::size_t i = 0; i < n; ++i) {
-        iov[i] = {b.data(i), b.len[i]};
-        msgs[i] = {};
-        msgs[i].msg_hdr.msg_iov = &iov[i];
-        msgs[i].msg_hdr.msg_iovlen = 1;
-        msgs[i].msg_hdr.msg_name = &peer_->storage;
-        msgs[i].msg_hdr.msg_namelen = peer_->len;
-    }
-    std::size_t done = 0;
-    // Bounded: each round either sends at least one datagram or stops.
-    while (done < n) {
-        int r = ::sendmmsg(fd_, msgs + done, static_cast<unsigned>(n - done), MSG_DONTWAIT);
-        if (r <= 0) {
-            if (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != ENOBUFS)
-                log::verbose("UDP send to {} failed: {}", peer_->str(), std::strerror(errno));
-            send_failures_ += n - done;  // a full socket buffer loses the rest, as UDP may
-            return;
+bool UdpTransport::send_single(const std::uint8_t* data, std::size_t len) {
+    iovec v{const_cast<std::uint8_t*>(data), len};
+    msghdr h{};
+    h.msg_iov = &v;
+    h.msg_iovlen = 1;
+    h.msg_name = &peer_->storage;
+    h.msg_namelen = peer_->len;
+    return ::sendmsg(fd_, &h, MSG_DONTWAIT) >= 0;
+}
+
+void UdpTransport::send(const TxBatch& b) {
+    if (!peer_ || b.count == 0) return;
+    mmsghdr msgs[kMaxDatagrams];
+    iovec iov[kMaxDatagrams];
+    alignas(cmsghdr) char control[kMaxDatagrams][CMSG_SPACE(sizeof(std::uint16_t))];
+    std::size_t first[kMaxDatagrams], count[kMaxDatagrams];
+    std::size_t i = 0, m = 0;
+    while (i < b.count) {
+        // A train: datagrams adjacent in the arena, all as long as the first except
+        // possibly a shorter last one.
+        std::size_t seg = b.len[i], total = seg, k = 1;
+        while (gso_ && i + k < b.count && k < kMaxTrain && b.off[i + k] == b.off[i + k - 1] + b.len[i + k - 1] &&
+               b.len[i + k] <= seg && total + b.len[i + k] <= kMaxTrainBytes) {
+            total += b.len[i + k];
+            ++k;
+            if (b.len[i + k - 1] < seg) break;
         }
-        done += static_cast<std::size_t>(r);
+        iov[m] = {const_cast<std::uint8_t*>(b.data(i)), total};
+        msgs[m] = {};
+        msgs[m].msg_hdr.msg_iov = &iov[m];
+        msgs[m].msg_hdr.msg_iovlen = 1;
+        msgs[m].msg_hdr.msg_name = &peer_->storage;
+        msgs[m].msg_hdr.msg_namelen = peer_->len;
+        if (k > 1) {
+            msgs[m].msg_hdr.msg_control = control[m];
+            msgs[m].msg_hdr.msg_controllen = sizeof control[m];
+            cmsghdr* c = CMSG_FIRSTHDR(&msgs[m].msg_hdr);
+            c->cmsg_level = SOL_UDP;
+            c->cmsg_type = UDP_SEGMENT;
+            c->cmsg_len = CMSG_LEN(sizeof(std::uint16_t));
+            std::uint16_t gso = static_cast<std::uint16_t>(seg);
+            std::memcpy(CMSG_DATA(c), &gso, sizeof gso);
+        }
+        first[m] = i;
+        count[m] = k;
+        ++m;
+        i += k;
     }
+    // Bounded: every round sends at least one message or gives up on one.
+    std::size_t done = 0;
+    while (done < m) {
+        int r = ::sendmmsg(fd_, msgs + done, static_cast<unsigned>(m - done), MSG_DONTWAIT);
+        if (r > 0) {
+            done += static_cast<std::size_t>(r);
+            gso_failures_ = 0;
+            continue;
+        }
+        int err = errno;
+        if (err == EAGAIN || err == EWOULDBLOCK || err == ENOBUFS) break;  // full: UDP may lose the rest
+        if (msgs[done].msg_hdr.msg_controllen && (err == EMSGSIZE || err == EINVAL || err == EIO)) {
+            // The kernel will not segment this train: datagrams larger than the path
+            // MTU (EMSGSIZE/EINVAL; they need IP fragmentation) or no checksum
+            // offload on the route (EIO).  Send them one by one; give up on GSO
+            // when it keeps failing.
+            if (++gso_failures_ >= 16 && gso_) {
+                gso_ = false;
+                log::verbose("UDP GSO keeps failing ({}), sending datagrams one by one", std::strerror(err));
+            }
+            for (std::size_t d = first[done]; d < first[done] + count[done]; ++d)
+                if (!send_single(b.data(d), b.len[d])) ++send_failures_;
+            ++done;
+            continue;
+        }
+        log::verbose("UDP send to {} failed: {}", peer_->str(), std::strerror(err));
+        send_failures_ += count[done];
+        ++done;
+    }
+    for (std::size_t t = done; t < m; ++t) send_failures_ += count[t];
 }
 
 bool UdpTransport::source_allowed(const net::SockAddr& from) const {

@@ -174,6 +174,19 @@ void parse_tun_mtu(ParseContext& c, const Directive& d) {
     c.opts.tun_mtu = int_arg(d, 0, 68, 65535, "an MTU (68..65535)");
 }
 
+// options.c "mssfix": a value alone excludes the outer headers unless "mtu" follows.
+void parse_mssfix(ParseContext& c, const Directive& d) {
+    c.opts.mssfix.reset();
+    c.opts.mssfix_encap = c.opts.mssfix_fixed = false;
+    if (d.args.empty()) return;
+    c.opts.mssfix = int_arg(d, 0, 0, 65535, "a packet size (0..65535, 0 = off)");
+    if (d.args.size() > 1) {
+        if (d.args[1] == "mtu") c.opts.mssfix_encap = true;
+        else if (d.args[1] == "fixed") c.opts.mssfix_fixed = true;
+        else fail(d.origin, fmt::format("'mssfix': {} is not a mode, expected mtu or fixed", shown(d.args[1])));
+    }
+}
+
 constexpr DirectiveSpec kRows[] = {
     {"dev", 1, 1, "NAME", "tun, tap, tunN, tapN or a name", "TUN/TAP device; the type comes from the tun/tap prefix unless dev-type is given", parse_dev},
     {"dev-type", 1, 1, "tun|tap", "tun or tap", "device type when the dev name does not start with tun/tap", parse_dev_type},
@@ -188,6 +201,7 @@ constexpr DirectiveSpec kRows[] = {
     {"ifconfig", 2, 2, "LOCAL REMOTE|NETMASK", "local address and peer address (tun) or netmask (tap)", "tunnel addresses", parse_ifconfig},
     {"route", 1, 4, "NET [MASK [GW [METRIC]]]", "NET [MASK [GW [METRIC]]]", "route NET/MASK (default 255.255.255.255) via GW (default the ifconfig peer)", parse_route},
     {"tun-mtu", 1, 1, "N", "MTU 68..65535", "MTU of the TUN/TAP device (default 1500)", parse_tun_mtu},
+    {"mssfix", 0, 2, "[N [mtu|fixed]]", "N [mtu|fixed]", "clamp TCP MSS so tunnel packets fit N bytes (default 1492 mtu; 0 = off)", parse_mssfix},
 };
 
 }  // namespace

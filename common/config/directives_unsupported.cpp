@@ -9,7 +9,6 @@ namespace vpn::config {
 namespace {
 
 constexpr DirectiveSpec kIgnored[] = {
-    {"mssfix", 0, 2, "[N [mtu|fixed]]", "N [mtu|fixed]", "clamp TCP MSS inside the tunnel", nullptr, Support::Ignored},
     {"sndbuf", 1, 1, "N", "bytes", "socket send buffer size", nullptr, Support::Ignored},
     {"rcvbuf", 1, 1, "N", "bytes", "socket receive buffer size", nullptr, Support::Ignored},
     {"txqueuelen", 1, 1, "N", "queue length", "TUN/TAP transmit queue length", nullptr, Support::Ignored},

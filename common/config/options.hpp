@@ -55,6 +55,11 @@ struct Options {
     std::string dev = "";                 // "tun", "tap", "tun3", "mytun"...; required to run
     std::optional<DevType> dev_type;      // from dev-type, else derived from dev's prefix
     int tun_mtu = 1500;
+    // mssfix: unset (or bare `mssfix`) = OpenVPN's default, 1492 including the outer
+    // headers with tun-mtu 1500, else tun-mtu as a fixed inner limit.  0 = off.
+    std::optional<int> mssfix;
+    bool mssfix_encap = false;  // "mtu"
+    bool mssfix_fixed = false;  // "fixed"
     std::optional<std::string> ifconfig_local;
     std::optional<std::string> ifconfig_remote;  // tun: peer address; tap: netmask
     std::vector<Route> routes;

@@ -267,14 +267,14 @@ TEST_CASE("later features are errors, not silently ignored") {
 
 TEST_CASE("harmless tuning directives: accepted with one warning each, arity still checked") {
     TempDir tmp;
-    auto r = load_ok("mssfix 1400\nsndbuf 393216\nrcvbuf 393216\nstatus /tmp/s 10\nresolv-retry infinite\n"
+    auto r = load_ok("sndbuf 393216\nrcvbuf 393216\nstatus /tmp/s 10\nresolv-retry infinite\n"
                      "tun-ipv6\nping-timer-rem\nfast-io\nnice 0\nroute-delay\nmtu-disc yes\npersist-local-ip\n"
                      "persist-remote-ip\nsuppress-timestamps\nmachine-readable-output\nproviders legacy default\n"
                      "txqueuelen 1000\nmute 20\n",
                      tmp.path);
-    REQUIRE(r.warnings.size() == 18);
-    CHECK(r.warnings[0] == "test.conf:1: 'mssfix' is not supported yet and is ignored");
-    CHECK(r.warnings[17] == "test.conf:18: 'mute' is not supported yet and is ignored");
+    REQUIRE(r.warnings.size() == 17);
+    CHECK(r.warnings[0] == "test.conf:1: 'sndbuf' is not supported yet and is ignored");
+    CHECK(r.warnings[16] == "test.conf:17: 'mute' is not supported yet and is ignored");
     CHECK(load_error("tun-ipv6 yes\n", tmp.path) == "test.conf:1: 'tun-ipv6' expects no arguments, got 1");
     CHECK(load_error("sndbuf\n", tmp.path) == "test.conf:1: 'sndbuf' expects 1 argument (bytes), got 0");
 }
@@ -291,12 +291,13 @@ TEST_CASE("help lists every supported directive from the registry") {
                              "comp-lzo", "compress", "allow-compression", "keepalive", "ping", "ping-restart",
                              "ping-exit", "replay-window", "mute-replay-warnings", "explicit-exit-notify",
                              "verb", "log", "log-append", "writepid", "daemon", "user", "group", "persist-tun",
-                             "persist-key", "up", "down", "script-security", "cd", "config"}) {
+                             "persist-key", "up", "down", "script-security", "cd", "config", "mssfix"}) {
         CAPTURE(name);
         CHECK(has(help, "\n  --" + std::string(name) + " "));
     }
     CHECK(has(help, "--remote HOST [PORT [PROTO]]"));
-    CHECK(has(help, "mssfix"));  // in the ignored list
+    CHECK(has(help, "\n  --mssfix "));
+    CHECK(has(help, "sndbuf"));  // in the ignored list
     CHECK_FALSE(has(help, "--tls-auth"));
     CHECK(help.back() == '\n');
 }
@@ -343,4 +344,21 @@ TEST_CASE("hostile input: random configs end in options or a ConfigError, nothin
         }
     }
     CHECK(accepted > 0);  // the generator does reach valid configs
+}
+
+TEST_CASE("mssfix: OpenVPN's forms") {
+    TempDir tmp;
+    auto d = load_ok("dev tun\n", tmp.path);
+    CHECK_FALSE(d.opts.mssfix.has_value());  // OpenVPN's default, resolved at run time
+    auto a = load_ok("mssfix 1400\n", tmp.path);
+    CHECK(a.opts.mssfix == 1400);
+    CHECK_FALSE(a.opts.mssfix_encap);
+    auto b = load_ok("mssfix 1450 mtu\n", tmp.path);
+    CHECK(b.opts.mssfix_encap);
+    auto c = load_ok("mssfix 1300 fixed\n", tmp.path);
+    CHECK(c.opts.mssfix_fixed);
+    CHECK(load_ok("mssfix 0\n", tmp.path).opts.mssfix == 0);
+    CHECK(load_ok("mssfix 1400\nmssfix\n", tmp.path).opts.mssfix == std::nullopt);
+    CHECK(load_error("mssfix 1400 bogus\n", tmp.path) == "test.conf:1: 'mssfix': 'bogus' is not a mode, expected mtu or fixed");
+    CHECK(load_error("mssfix big\n", tmp.path).starts_with("test.conf:1: 'mssfix': 'big' is not a packet size"));
 }
