@@ -18,10 +18,10 @@
 #    counted truncated instead); replay the number replayed; wrong-source the
 #    number from the foreign port; drops total the sum of everything.
 set -euo pipefail
-: "${VPN_BIN:?set VPN_BIN to the vpn binary}"
 source "$(dirname "$0")/../lib/tunnel.sh"
 
 nt_init hostile_input
+nt_need_vpn
 tn_topology
 key=$NT_DIR/static.key
 nt_genkey "$NT_IMPL" "$key"

@@ -15,10 +15,10 @@
 #  5. (vpn only) a missing key file / an unknown directive: non-zero exit within
 #     10 s, exactly one line of output naming CONFIG:LINE, no tun device left.
 set -euo pipefail
-: "${VPN_BIN:?set VPN_BIN to the vpn binary}"
 source "$(dirname "$0")/../lib/tunnel.sh"
 
 nt_init p2p_lifecycle
+nt_need_vpn
 tn_topology
 key=$NT_DIR/static.key
 nt_genkey "$NT_IMPL" "$key"

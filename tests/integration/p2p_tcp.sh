@@ -12,10 +12,10 @@
 #             static-*-tcp.conf settings, with keepalive 10 60)
 # and one negative check: a client with a different key must NOT pass traffic.
 set -euo pipefail
-: "${VPN_BIN:?set VPN_BIN to the vpn binary}"
 source "$(dirname "$0")/../lib/tunnel.sh"
 
 nt_init p2p_tcp
+nt_need_vpn
 tn_topology
 key=$NT_DIR/static.key
 nt_genkey "$NT_IMPL" "$key"

@@ -11,10 +11,10 @@
 # and one negative check: both sides with key direction 0 must NOT pass traffic
 # (their HMAC keys differ), so the tunnel test can fail.
 set -euo pipefail
-: "${VPN_BIN:?set VPN_BIN to the vpn binary}"
 source "$(dirname "$0")/../lib/tunnel.sh"
 
 nt_init p2p_udp
+nt_need_vpn
 tn_topology
 key=$NT_DIR/static.key
 nt_genkey "$NT_IMPL" "$key"

@@ -24,7 +24,8 @@
 
 NT_LIB=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 NT_OPENVPN=${OPENVPN_BIN:-/usr/sbin/openvpn}
-NT_PY=${PYTHON:-python3}
+# The system python starts fastest (a version-manager shim adds ~0.1 s a run).
+NT_PY=${PYTHON:-$(command -v /usr/bin/python3 || command -v python3)}
 NT_TIMEOUT=${NT_TIMEOUT:-20}
 NT_IMPL=${NT_IMPL:-vpn}
 NT_NET=192.168.77          # veth subnet: .1 = first namespace, .2 = second
@@ -47,6 +48,8 @@ nt_init() {
     trap nt_cleanup EXIT
     trap 'nt_on_err "$LINENO" "$BASH_COMMAND"' ERR
     trap 'nt_fail "interrupted by a signal"' INT TERM HUP
+    # Output piped into `head` and closed: no verdict can be printed, but clean up.
+    trap 'NT_DONE=1; exit 141' PIPE
     if [[ $(id -u) -ne 0 ]]; then
         nt_fail "must run as root (network namespaces, tun devices)"
     fi
@@ -71,11 +74,21 @@ nt_pass() {
 }
 
 # nt_fail WHY: one FAIL line, the tail of every current log, exit 1.
+# Called inside $(...), it leaves its reason in a file for the main shell, whose
+# next nt_fail (or ERR trap) reports that reason, the root cause, instead.
 nt_fail() {
+    if ((BASH_SUBSHELL > 0)); then
+        [[ -s $NT_DIR/.fail ]] || printf '%s' "${NT_STEP:+[$NT_STEP] }$*" >"$NT_DIR/.fail"
+        exit 1
+    fi
     trap - ERR
     if [[ $NT_DONE == 1 ]]; then exit 1; fi
     NT_DONE=1
-    echo "FAIL $NT_NAME: ${NT_STEP:+[$NT_STEP] }$*"
+    if [[ -s ${NT_DIR:-/nonexistent}/.fail ]]; then
+        echo "FAIL $NT_NAME: $(<"$NT_DIR/.fail")"
+    else
+        echo "FAIL $NT_NAME: ${NT_STEP:+[$NT_STEP] }$*"
+    fi
     local f
     for f in "${NT_LOGS[@]}"; do
         if [[ -s $f ]]; then
@@ -89,10 +102,15 @@ nt_fail() {
 nt_cleanup() {
     local rc=$? pid ns deadline
     trap - ERR INT TERM HUP
+    trap '' PIPE
     set +e
     if [[ $NT_DONE != 1 ]]; then
         # `set -u` errors and the like bypass the ERR trap: still give one verdict.
-        echo "FAIL ${NT_NAME:-?}: script ended without a verdict (exit status $rc)"
+        if [[ -s ${NT_DIR:-/nonexistent}/.fail ]]; then
+            echo "FAIL ${NT_NAME:-?}: $(<"$NT_DIR/.fail")"
+        else
+            echo "FAIL ${NT_NAME:-?}: script ended without a verdict (exit status $rc)"
+        fi
         ((rc == 0)) && rc=1
     fi
     for pid in "${NT_PIDS[@]}"; do
@@ -118,6 +136,12 @@ nt_cleanup() {
         rm -rf "$NT_DIR"
     fi
     exit "$rc"
+}
+
+# nt_need_vpn: VPN_BIN must name an executable (a FAIL line otherwise).
+nt_need_vpn() {
+    [[ -n ${VPN_BIN:-} ]] || nt_fail "set VPN_BIN to the vpn binary"
+    [[ -x $VPN_BIN ]] || nt_fail "VPN_BIN=$VPN_BIN is not an executable"
 }
 
 # ---------------------------------------------------------------- namespaces
@@ -375,7 +399,7 @@ nt_transfer() {
     local rout=$NT_DIR/xfer-recv.out sout=$NT_DIR/xfer-send.out
     : >"$rout"
     : >"$sout"
-    nt_spawn "$dst" "$rout" "$NT_PY" "$NT_LIB/xfer.py" recv "$port" "$recv" --timeout 30 --ready "$ready"
+    nt_spawn "$dst" "$rout" "$NT_PY" "$NT_LIB/xfer.py" recv "$port" "$recv" --timeout 40 --ready "$ready"
     rpid=$NT_LAST_PID
     deadline=$((SECONDS + 10))
     until [[ -e $ready ]]; do
@@ -386,14 +410,14 @@ nt_transfer() {
         sleep 0.05
     done
     t0=$(date +%s.%N)
-    nt_spawn "$src" "$sout" "$NT_PY" "$NT_LIB/xfer.py" send "$ip" "$port" "$file" --timeout 45
+    nt_spawn "$src" "$sout" "$NT_PY" "$NT_LIB/xfer.py" send "$ip" "$port" "$file" --timeout 35
     spid=$NT_LAST_PID
-    if ! nt_wait_exit "$spid" 50; then
-        NT_WHY="sender to $ip:$port still running after 50s"
+    if ! nt_wait_exit "$spid" 45; then
+        NT_WHY="sender to $ip:$port still running after 45s"
         return 1
     fi
     if ((NT_RC != 0)); then
-        NT_WHY="sender to $ip:$port failed: $(tail -n 2 "$sout")"
+        NT_WHY="sender of $(basename "$file") $src->$dst $ip:$port failed: $(tail -n 2 "$sout")"
         return 1
     fi
     if ! nt_wait_exit "$rpid" 20 || ((NT_RC != 0)); then

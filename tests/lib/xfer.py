@@ -4,11 +4,11 @@
   xfer.py recv PORT OUTFILE [--timeout S] [--ready FILE]
       Listen on 0.0.0.0:PORT, accept one connection, write everything received to
       OUTFILE until EOF.  Touches --ready FILE once listening.  Exits 0 on EOF,
-      2 on timeout (no connection, or the stream stalls for S seconds).
+      2 if that has not happened within S seconds of the start.
   xfer.py send HOST PORT INFILE [--timeout S]
       Connect (retrying until the deadline: the receiver or the tunnel may not be
       up yet), send INFILE, shut down the write side, wait for the peer to close.
-      Exits 0 on success, 2 on timeout, 1 on other errors.
+      Exits 0 on success, 2 if not done within S seconds, 1 on other errors.
 
 Every blocking call has a timeout, so a broken tunnel makes the test fail, not hang.
 """
@@ -20,7 +20,15 @@ import time
 CHUNK = 64 * 1024
 
 
+def remaining(deadline):
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise socket.timeout("deadline passed")
+    return left
+
+
 def recv(args):
+    deadline = time.monotonic() + args.timeout
     srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     srv.bind(("0.0.0.0", args.port))
@@ -33,14 +41,14 @@ def recv(args):
     except socket.timeout:
         print("recv: no connection within %ss" % args.timeout, file=sys.stderr)
         return 2
-    conn.settimeout(args.timeout)
     total = 0
     with open(args.outfile, "wb") as out:
         while True:
             try:
+                conn.settimeout(remaining(deadline))
                 data = conn.recv(CHUNK)
             except socket.timeout:
-                print("recv: stalled after %d bytes" % total, file=sys.stderr)
+                print("recv: not finished within %ss, %d bytes so far" % (args.timeout, total), file=sys.stderr)
                 return 2
             if not data:
                 break
@@ -69,7 +77,6 @@ def send(args):
     if sock is None:
         print("send: cannot connect to %s:%d: %s" % (args.host, args.port, last_err), file=sys.stderr)
         return 2
-    sock.settimeout(max(1.0, deadline - time.monotonic()))
     total = 0
     try:
         with open(args.infile, "rb") as f:
@@ -77,14 +84,17 @@ def send(args):
                 data = f.read(CHUNK)
                 if not data:
                     break
+                sock.settimeout(remaining(deadline))
                 sock.sendall(data)
                 total += len(data)
         sock.shutdown(socket.SHUT_WR)
         # Wait for the receiver's close so that "sent" means "delivered".
-        while sock.recv(CHUNK):
-            pass
+        while True:
+            sock.settimeout(remaining(deadline))
+            if not sock.recv(CHUNK):
+                break
     except socket.timeout:
-        print("send: timed out after %d bytes" % total, file=sys.stderr)
+        print("send: not finished within %ss, %d bytes sent" % (args.timeout, total), file=sys.stderr)
         return 2
     except OSError as e:
         print("send: %s after %d bytes" % (e, total), file=sys.stderr)
