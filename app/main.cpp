@@ -1,5 +1,6 @@
 // vpn CONFIG [--directive args ...]     run a tunnel
 // vpn --genkey secret FILE              OpenVPN-compatible static key
+// vpn pki COMMAND ...                   easy-rsa compatible CA (app/pki_command.cpp)
 //
 // The command line is split in two: what CLI11 handles (help, version, genkey, the
 // config file) and OpenVPN-style `--directive args` that go to the config language.
@@ -22,6 +23,8 @@ bool is_cli_flag(const std::string& a) {
 
 int main(int argc, char** argv) {
     std::vector<std::string> args(argv + 1, argv + argc);
+    // `vpn pki ...` is a tool of its own with its own options (and --help).
+    if (!args.empty() && args[0] == "pki") return vpn::app::pki_command({args.begin() + 1, args.end()});
     std::vector<std::string> cli_args;  // for CLI11, in order
     std::vector<std::string> directives;
     std::string config_file;
@@ -45,7 +48,8 @@ int main(int argc, char** argv) {
 
     CLI::App app{"OpenVPN-compatible tunnels (static key now; TLS and IPsec to come).\n"
                  "  vpn CONFIG [--directive args ...]   run a tunnel\n"
-                 "  vpn --genkey secret [FILE]          make a static key (stdout without FILE)",
+                 "  vpn --genkey secret [FILE]          make a static key (stdout without FILE)\n"
+                 "  vpn pki COMMAND ...                 certificate authority (vpn pki --help)",
                  "vpn"};
     app.set_version_flag("--version", std::string("vpn ") + VPN_VERSION);
     app.footer(vpn::config::directive_help());

@@ -6,7 +6,7 @@
 _vpn_deps_packages=(
     cmake g++ make pkg-config
     libssl-dev liblzo2-dev libasio-dev libcli11-dev doctest-dev libfmt-dev
-    openvpn iperf3 iproute2 iputils-ping nftables python3 procps
+    openvpn iperf3 iproute2 iputils-ping nftables python3 procps easy-rsa openssl
 )
 
 # Prints the packages of the list above that dpkg does not report as installed.
