@@ -25,8 +25,13 @@ tun::Ipv4 must_ipv4(const std::string& text, const char* what) {
 
 tun::TunDevice open_device(const config::Options& o) {
     bool tap = o.device_type() == config::DevType::Tap;
-    auto dev = tun::TunDevice::open(o.dev, tap ? tun::Kind::Tap : tun::Kind::Tun);
-    log::info("{} device [{}] opened", tap ? "TAP" : "TUN", dev.name());
+    // TUN devices carry a virtio header so the kernel can hand us TCP super-packets
+    // (TSO) and take coalesced ones back: the batched data path (tun/offload).
+    tun::TunOptions opts;
+    opts.vnet_hdr = !tap;
+    auto dev = tun::TunDevice::open(o.dev, tap ? tun::Kind::Tap : tun::Kind::Tun, opts);
+    bool offloads = opts.vnet_hdr && dev.enable_offloads();
+    log::info("{} device [{}] opened{}", tap ? "TAP" : "TUN", dev.name(), offloads ? " (TSO offload)" : "");
     dev.set_nonblocking(true);
     dev.set_txqueuelen(1000);
     tun::set_mtu(dev.ifindex(), o.tun_mtu);

@@ -8,6 +8,8 @@
 #include <cstring>
 
 #include "common/log/log.hpp"
+#include "tun/offload/segmenter.hpp"
+#include "tun/offload/virtio_header.hpp"
 
 namespace vpn::p2p {
 namespace {
@@ -35,13 +37,15 @@ Now clock_now() {
     return Now{ts.tv_sec, static_cast<std::int64_t>(::time(nullptr))};
 }
 
-TunnelLoop::TunnelLoop(asio::io_context& io, int tun_fd, PeerSession& session, const LinkPlan& plan,
+TunnelLoop::TunnelLoop(asio::io_context& io, int tun_fd, bool vnet_hdr, PeerSession& session, const LinkPlan& plan,
                        std::size_t payload_max)
     : io_(io),
       tun_fd_(tun_fd),
+      vnet_hdr_(vnet_hdr),
       session_(session),
       payload_max_(payload_max),
       tx_(kTxArena),
+      super_(vnet_hdr ? tun::offload::kVnetHdrSize + 65536 : 0),
       open_buf_(buffer_size_for(payload_max, session.overhead())),
       scratch_(buffer_size_for(payload_max, session.overhead())),
       control_buf_(kControlOffset + 1024),
@@ -101,31 +105,73 @@ void TunnelLoop::arm_tun() {
 
 void TunnelLoop::on_tun_readable() {
     Now now = clock_now();
+    tx_.clear();
+    if (vnet_hdr_)
+        read_offloaded(now);
+    else
+        read_plain(now);
+    if (tx_.count) transport_->send(tx_);
+}
+
+void TunnelLoop::seal_into_batch(std::size_t len, Now now) {
     auto& st = session_.stats();
-    bool peer = transport_->has_peer();
-    // Each packet is read to where seal() wants its payload, so framing and
-    // encryption work in place; datagrams end up back to back in the arena.
+    if (!transport_->has_peer()) {
+        // No peer address yet (we wait for it to speak first): nowhere to send.
+        st.count(LinkDrop::NoPeer);
+        return;
+    }
+    MutBytes out = tx_.tail();
+    std::size_t n = session_.encapsulate(out, session_.payload_offset(), len, out, scratch_, now);
+    if (n == 0) return;  // send sequence exhausted; restart renews it
+    tx_.commit(n);
+    st.link_write_bytes += n;
+    ++st.link_write_packets;
+}
+
+// Without offloads: one packet per read, read straight to where it is sealed.
+void TunnelLoop::read_plain(Now now) {
+    auto& st = session_.stats();
     const std::size_t at = session_.payload_offset();
     const std::size_t need = buffer_size_for(payload_max_, session_.overhead());
-    tx_.clear();
     for (std::size_t reads = 0; reads < kMaxDatagrams && tx_.room() >= need && !tx_.full(); ++reads) {
-        MutBytes out = tx_.tail();
-        ssize_t r = ::read(tun_fd_, out.data() + at, payload_max_);
+        ssize_t r = ::read(tun_fd_, tx_.tail().data() + at, payload_max_);
         if (r <= 0) break;
         st.tun_read_bytes += static_cast<std::uint64_t>(r);
         ++st.tun_read_packets;
-        if (!peer) {
-            // No peer address yet (we wait for it to speak first): nowhere to send.
-            st.count(LinkDrop::NoPeer);
+        seal_into_batch(static_cast<std::size_t>(r), now);
+    }
+}
+
+// With offloads: a read may be a TCP super-packet; each segment is written by the
+// Segmenter to where it is sealed.  A full arena is sent mid-way, never dropped.
+void TunnelLoop::read_offloaded(Now now) {
+    auto& st = session_.stats();
+    const std::size_t at = session_.payload_offset();
+    const std::size_t need = buffer_size_for(payload_max_, session_.overhead());
+    for (std::size_t reads = 0; reads < kMaxDatagrams; ++reads) {
+        ssize_t r = ::read(tun_fd_, super_.data(), super_.size());
+        if (r <= 0) break;
+        tun::offload::Segmenter seg(Bytes(super_.data(), static_cast<std::size_t>(r)));
+        if (!seg.valid()) {
+            st.count(LinkDrop::BadPayload);
             continue;
         }
-        std::size_t len = session_.encapsulate(out, at, static_cast<std::size_t>(r), out, scratch_, now);
-        if (len == 0) continue;  // send sequence exhausted; restart renews it
-        tx_.commit(len);
-        st.link_write_bytes += len;
-        ++st.link_write_packets;
+        st.tun_read_bytes += seg.packet().size();
+        st.tun_read_packets += seg.count();
+        for (std::size_t i = 0; i < seg.count(); ++i) {
+            if (tx_.room() < need || tx_.full()) {
+                transport_->send(tx_);
+                tx_.clear();
+            }
+            MutBytes out = tx_.tail();
+            std::size_t len = seg.segment(i, out.subspan(at, std::min(out.size() - at, payload_max_)));
+            if (len == 0) {
+                st.count(LinkDrop::BadPayload);
+                break;
+            }
+            seal_into_batch(len, now);
+        }
     }
-    if (tx_.count) transport_->send(tx_);
 }
 
 void TunnelLoop::on_link_packets(const RxBatch& b) {
@@ -157,16 +203,32 @@ void TunnelLoop::on_link_packets(const RxBatch& b) {
             continue;
         }
         transport_->authenticated(from);
-        if (in.kind != PeerSession::Kind::ToTun) continue;
-        ssize_t w = ::write(tun_fd_, in.packet.data(), in.packet.size());
-        if (w < 0) {
-            st.count(LinkDrop::TunWrite);
-            continue;
-        }
-        st.tun_write_bytes += in.packet.size();
-        ++st.tun_write_packets;
+        if (in.kind == PeerSession::Kind::ToTun) to_tun(in.packet);
     }
+    if (vnet_hdr_) flush_coalescer();
     send_control();
+}
+
+void TunnelLoop::to_tun(Bytes packet) {
+    auto& st = session_.stats();
+    st.tun_write_bytes += packet.size();
+    ++st.tun_write_packets;
+    if (!vnet_hdr_) {
+        if (::write(tun_fd_, packet.data(), packet.size()) < 0) st.count(LinkDrop::TunWrite);
+        return;
+    }
+    auto added = coalescer_.add(packet);
+    if (added == tun::offload::Coalescer::AddResult::NeedFlush) {
+        flush_coalescer();
+        added = coalescer_.add(packet);
+    }
+    if (added != tun::offload::Coalescer::AddResult::Queued) st.count(LinkDrop::TunWrite);
+}
+
+// One write per (super-)packet; each already carries its virtio header.
+void TunnelLoop::flush_coalescer() {
+    for (Bytes w : coalescer_.flush())
+        if (::write(tun_fd_, w.data(), w.size()) < 0) session_.stats().count(LinkDrop::TunWrite);
 }
 
 void TunnelLoop::send_control() {

@@ -1,11 +1,13 @@
 #pragma once
 // The data path of a p2p tunnel on one Asio context:
 //
-//   TUN readable  ─► read packets straight into the TxBatch arena, at the offset
-//                    where session.encapsulate frames and seals them in place, back to
-//                    back ─► transport.send (UDP: GSO trains in one sendmmsg)
+//   TUN readable  ─► read packets (with a virtio header: TCP super-packets, cut by
+//                    the Segmenter) into the TxBatch arena, at the offset where
+//                    session.encapsulate frames and seals them in place, back to back
+//                    ─► transport.send (UDP: GSO trains in one sendmmsg)
 //   link packets  ─► RxBatch of spans (GRO trains / TCP framer) ─► source check
-//                    ─► session.decapsulate into open_buf_ ─► write TUN
+//                    ─► session.decapsulate into open_buf_ ─► Coalescer (consecutive
+//                    TCP segments become one super-packet) ─► one TUN write each
 //   1 s timer     ─► session.on_timer: pings, OCC, ping-restart, ping-exit, exit notify
 //   signals       ─► SIGTERM/SIGINT exit, SIGUSR1/SIGHUP restart, SIGUSR2 statistics
 //
@@ -19,6 +21,7 @@
 #include <asio/steady_timer.hpp>
 
 #include "p2p/peer_session.hpp"
+#include "tun/offload/coalescer.hpp"
 #include "p2p/transport.hpp"
 
 namespace vpn::p2p {
@@ -27,8 +30,9 @@ Now clock_now();
 
 class TunnelLoop {
 public:
-    // `tun_fd` stays owned by the caller; `payload_max` is the largest TUN packet.
-    TunnelLoop(asio::io_context& io, int tun_fd, PeerSession& session, const LinkPlan& plan,
+    // `tun_fd` stays owned by the caller; `payload_max` is the largest TUN packet;
+    // `vnet_hdr`: the device prefixes every packet with a virtio header.
+    TunnelLoop(asio::io_context& io, int tun_fd, bool vnet_hdr, PeerSession& session, const LinkPlan& plan,
                std::size_t payload_max);
     ~TunnelLoop();
 
@@ -39,6 +43,12 @@ public:
 private:
     void arm_tun();
     void on_tun_readable();
+    // Seals the `len` payload bytes placed at tx_.tail()[payload_offset] into tx_.
+    void seal_into_batch(std::size_t len, Now now);
+    void read_plain(Now now);
+    void read_offloaded(Now now);
+    void to_tun(Bytes packet);
+    void flush_coalescer();
     void on_link_packets(const RxBatch& batch);
     void send_control();
     void on_tick();
@@ -48,10 +58,13 @@ private:
 
     asio::io_context& io_;
     int tun_fd_;
+    bool vnet_hdr_;
     PeerSession& session_;
     std::size_t payload_max_;
 
     TxBatch tx_;
+    std::vector<std::uint8_t> super_;  // one TUN read with a virtio header (up to 64 KiB)
+    tun::offload::Coalescer coalescer_;
     std::vector<std::uint8_t> open_buf_;
     std::vector<std::uint8_t> scratch_;
     std::vector<std::uint8_t> control_buf_;

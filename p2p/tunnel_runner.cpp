@@ -135,7 +135,7 @@ int run_static_tunnel(const config::Options& o, const RunHooks& hooks) {
 
     std::size_t payload_max = static_cast<std::size_t>(o.tun_mtu) + (o.device_type() == config::DevType::Tap ? 32 : 0);
     asio::io_context io(1);
-    TunnelLoop loop(io, dev.fd(), session, plan, payload_max);
+    TunnelLoop loop(io, dev.fd(), dev.options().vnet_hdr, session, plan, payload_max);
     loop.start();
     if (hooks.after_setup) hooks.after_setup();
     log::info("Initialization Sequence Completed");
