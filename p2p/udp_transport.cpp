@@ -54,8 +54,7 @@ void UdpTransport::start() {
     }
     size_buffers(fd_);
     int one = 1;
-    gro_ = getenv("NOGRO") ? false : setsockopt(fd_, IPPROTO_UDP, UDP_GRO, &one, sizeof one) == 0;
-    if (getenv("NOGSO")) gso_ = false;
+    gro_ = setsockopt(fd_, IPPROTO_UDP, UDP_GRO, &one, sizeof one) == 0;
     rx_slot_ = gro_ ? kGroSlot : max_packet_ + 1;  // +1 byte: a longer datagram shows as truncated
     rx_.resize(kRxSlots * rx_slot_);
     rx_from_.resize(kRxSlots);

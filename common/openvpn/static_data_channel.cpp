@@ -4,6 +4,7 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "common/crypto/cbc_unpad.hpp"
 #include "common/log/log.hpp"
 
 namespace vpn::ovpn {
@@ -153,21 +154,15 @@ StaticDataChannel::Opened StaticDataChannel::open(Bytes datagram, MutBytes out, 
     std::size_t len = 0;
     if (decrypt_) {
         if (rest.size() < iv_len_ + 1) return drop(Drop::ShortPacket);
-        Bytes ct = rest.subspan(iv_len_);
-        if (ct.size() % block_ != 0) return drop(Drop::BadCiphertext);
-        if (out.size() < ct.size()) return drop(Drop::Oversize);
-        if (!decrypt_->run(rest.data(), ct.data(), ct.size(), out.data()))
-            return drop(Drop::BadCiphertext);
-        // PKCS#7 check over the last block without branching on each byte.
-        const std::size_t pad = out[ct.size() - 1];
-        std::uint8_t bad = (pad == 0 || pad > block_) ? 1 : 0;
-        const std::size_t check = std::min(block_, ct.size());
-        for (std::size_t i = 0; i < check; ++i) {
-            const std::uint8_t in_pad = i < pad ? 0xff : 0;
-            bad |= in_pad & (out[ct.size() - 1 - i] ^ static_cast<std::uint8_t>(pad));
+        const Bytes ct = rest.subspan(iv_len_);
+        const auto opened = crypto::cbc_decrypt_unpad(*decrypt_, rest.data(), ct, out, block_);
+        switch (opened.status) {
+            case crypto::CbcOpenStatus::Ok: break;
+            case crypto::CbcOpenStatus::BadCiphertext: return drop(Drop::BadCiphertext);
+            case crypto::CbcOpenStatus::BadPadding: return drop(Drop::BadPadding);
+            case crypto::CbcOpenStatus::Oversize: return drop(Drop::Oversize);
         }
-        if (bad) return drop(Drop::BadPadding);
-        len = ct.size() - pad;
+        len = opened.len;
     } else {
         if (out.size() < rest.size()) return drop(Drop::Oversize);
         if (!rest.empty()) std::memcpy(out.data(), rest.data(), rest.size());

@@ -4,6 +4,7 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "common/crypto/cbc_unpad.hpp"
 #include "common/crypto/secure_buffer.hpp"
 #include "common/log/log.hpp"
 
@@ -217,19 +218,14 @@ TlsDataChannel::Opened TlsDataChannel::open_cbc(Bytes d, std::size_t hlen, MutBy
     if (cbc_in_) {
         if (body.size() < iv_len_ + 1) return drop(Drop::ShortPacket);
         const Bytes ct = body.subspan(iv_len_);
-        if (ct.size() % block_ != 0) return drop(Drop::BadCiphertext);
-        if (out.size() < ct.size()) return drop(Drop::Oversize);
-        if (!cbc_in_->run(body.data(), ct.data(), ct.size(), out.data())) return drop(Drop::BadCiphertext);
-        // PKCS#7 over the last block without branching on each byte.
-        const std::size_t pad = out[ct.size() - 1];
-        std::uint8_t bad = (pad == 0 || pad > block_) ? 1 : 0;
-        const std::size_t check = std::min(block_, ct.size());
-        for (std::size_t i = 0; i < check; ++i) {
-            const std::uint8_t in_pad = i < pad ? 0xff : 0;
-            bad |= in_pad & (out[ct.size() - 1 - i] ^ static_cast<std::uint8_t>(pad));
+        const auto opened = crypto::cbc_decrypt_unpad(*cbc_in_, body.data(), ct, out, block_);
+        switch (opened.status) {
+            case crypto::CbcOpenStatus::Ok: break;
+            case crypto::CbcOpenStatus::BadCiphertext: return drop(Drop::BadCiphertext);
+            case crypto::CbcOpenStatus::BadPadding: return drop(Drop::BadPadding);
+            case crypto::CbcOpenStatus::Oversize: return drop(Drop::Oversize);
         }
-        if (bad) return drop(Drop::BadPadding);
-        len = ct.size() - pad;
+        len = opened.len;
     } else {
         if (out.size() < body.size()) return drop(Drop::Oversize);
         if (!body.empty()) std::memcpy(out.data(), body.data(), body.size());
