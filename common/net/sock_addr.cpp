@@ -41,6 +41,11 @@ std::string SockAddr::host() const {
 
 std::string SockAddr::str() const {
     if (family() == AF_INET) return fmt::format("[AF_INET]{}:{}", host(), port());
+    // A dual-stack socket sees IPv4 peers as ::ffff:a.b.c.d; users know them as IPv4.
+    if (family() == AF_INET6 && IN6_IS_ADDR_V4MAPPED(&reinterpret_cast<const sockaddr_in6*>(&storage)->sin6_addr)) {
+        const auto* a = reinterpret_cast<const sockaddr_in6*>(&storage)->sin6_addr.s6_addr;
+        return fmt::format("[AF_INET]{}.{}.{}.{}:{}", a[12], a[13], a[14], a[15], port());
+    }
     if (family() == AF_INET6) return fmt::format("[AF_INET6]{}:{}", host(), port());
     return "[unspecified]";
 }
