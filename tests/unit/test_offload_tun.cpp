@@ -37,6 +37,7 @@
 #include "tun/ipv4.hpp"
 #include "tun/offload/checksum.hpp"
 #include "tun/offload/coalescer.hpp"
+#include "tests/unit/isolated_child.hpp"
 #include "tun/offload/segmenter.hpp"
 #include "tun/offload/tcp_packet.hpp"
 #include "tun/rtnetlink.hpp"
@@ -47,66 +48,10 @@ using namespace vpn::tun::offload;
 
 namespace {
 
-constexpr int kSkip = 77;
+using test_support::run_isolated;
+using test_support::Skip;
 
-struct Skip {
-    std::string why;
-};
 
-#define EXPECT(cond)                                                                                       \
-    do {                                                                                                   \
-        if (!(cond)) throw std::runtime_error(fmt::format("line {}: EXPECT({}) failed", __LINE__, #cond)); \
-    } while (0)
-
-// Forks; the child unshares a new netns and runs `body`, whose result text (or failure
-// text, or skip reason) comes back through a pipe and is shown with the exit status.
-void run_isolated(const std::string& label, const std::function<std::string()>& body) {
-    if (::geteuid() != 0) {
-        MESSAGE((label + ": skipped, needs root for a private network namespace"));
-        return;
-    }
-    int p[2];
-    REQUIRE(::pipe2(p, O_CLOEXEC) == 0);
-    const pid_t pid = ::fork();
-    REQUIRE(pid >= 0);
-    if (pid == 0) {
-        ::close(p[0]);
-        ::alarm(60);
-        int code = 0;
-        std::string text;
-        try {
-            if (::unshare(CLONE_NEWNET) != 0) throw Skip{fmt::format("unshare: {}", std::strerror(errno))};
-            text = body();
-        } catch (const Skip& s) {
-            code = kSkip;
-            text = s.why;
-        } catch (const std::exception& e) {
-            code = 1;
-            text = e.what();
-        }
-        if (!text.empty() && ::write(p[1], text.data(), text.size()) < 0) code = 1;
-        ::_exit(code);
-    }
-    ::close(p[1]);
-    std::string text;
-    char buf[512];
-    for (ssize_t n; (n = ::read(p[0], buf, sizeof buf)) != 0;) {
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) break;
-        text.append(buf, static_cast<std::size_t>(n));
-    }
-    ::close(p[0]);
-    int status = 0;
-    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
-    if (WIFEXITED(status) && WEXITSTATUS(status) == kSkip) {
-        MESSAGE((label + ": skipped: " + text));
-        return;
-    }
-    if (!WIFEXITED(status)) FAIL((label + ": child killed by signal " + std::to_string(WTERMSIG(status))));
-    if (WEXITSTATUS(status) != 0) FAIL((label + ": " + text));
-    if (!text.empty()) MESSAGE((label + ": " + text));
-}
 
 std::uint32_t addr(const char* text) { return parse_ipv4(text)->be; }
 

@@ -33,6 +33,7 @@
 
 #include <fmt/format.h>
 
+#include "tests/unit/isolated_child.hpp"
 #include "tun/ipv4.hpp"
 #include "tun/netlink_message.hpp"
 #include "tun/rtnetlink.hpp"
@@ -42,6 +43,9 @@
 using namespace vpn::tun;
 
 namespace {
+
+using test_support::run_isolated;
+using test_support::Skip;
 
 Ipv4 ip(const char* text) {
     auto a = parse_ipv4(text);
@@ -53,16 +57,6 @@ std::vector<std::uint8_t> bytes_of(const NetlinkMessage& m) { return {m.bytes().
 
 // ---- child-process harness ----------------------------------------------------------
 
-constexpr int kSkip = 77;
-
-struct Skip {
-    std::string why;
-};
-
-#define EXPECT(cond)                                                                              \
-    do {                                                                                          \
-        if (!(cond)) throw std::runtime_error(fmt::format("line {}: EXPECT({}) failed", __LINE__, #cond)); \
-    } while (0)
 
 // Runs `fn` expecting a TunError whose message contains `needle` (and errno `err` if set).
 void expect_tun_error(const std::function<void()>& fn, const std::string& needle, int err, int line) {
@@ -80,68 +74,7 @@ void expect_tun_error(const std::function<void()>& fn, const std::string& needle
 }
 #define EXPECT_TUN_ERROR(expr, needle, err) expect_tun_error([&] { expr; }, needle, err, __LINE__)
 
-void write_all(int fd, const std::string& s) {
-    std::size_t done = 0;
-    while (done < s.size()) {
-        const ssize_t n = ::write(fd, s.data() + done, s.size() - done);
-        if (n <= 0) return;
-        done += static_cast<std::size_t>(n);
-    }
-}
 
-// Forks; the child unshares `flags` (a new netns at least), runs `body`, reports back.
-// Returns true if the body passed; FAILs with the child's text, or MESSAGEs a skip.
-bool run_isolated(const char* label, const std::function<void()>& body, int flags = CLONE_NEWNET) {
-    if (::geteuid() != 0) {
-        MESSAGE(std::string(label), ": skipped, needs root for a private network namespace");
-        return false;
-    }
-    int p[2];
-    REQUIRE(::pipe2(p, O_CLOEXEC) == 0);
-    const pid_t pid = ::fork();
-    REQUIRE(pid >= 0);
-    if (pid == 0) {
-        ::close(p[0]);
-        ::alarm(60);  // a hung child must not hang the test run
-        int code = 0;
-        std::string text;
-        try {
-            if (::unshare(flags) != 0) throw Skip{fmt::format("unshare: {}", errno_text(errno))};
-            body();
-        } catch (const Skip& s) {
-            code = kSkip;
-            text = s.why;
-        } catch (const std::exception& e) {
-            code = 1;
-            text = e.what();
-        } catch (...) {
-            code = 1;
-            text = "unknown exception";
-        }
-        write_all(p[1], text);
-        ::_exit(code);
-    }
-    ::close(p[1]);
-    std::string text;
-    char buf[512];
-    for (;;) {
-        const ssize_t n = ::read(p[0], buf, sizeof buf);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) break;
-        text.append(buf, static_cast<std::size_t>(n));
-    }
-    ::close(p[0]);
-    int status = 0;
-    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
-    if (WIFEXITED(status) && WEXITSTATUS(status) == kSkip) {
-        MESSAGE(std::string(label), ": skipped: ", text);
-        return false;
-    }
-    if (!WIFEXITED(status)) FAIL(std::string(label), ": child killed by signal ", WTERMSIG(status));
-    if (WEXITSTATUS(status) != 0) FAIL(std::string(label), ": ", text);
-    return true;
-}
 
 // ---- read-backs that do not go through our netlink code -----------------------------
 
