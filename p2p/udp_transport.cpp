@@ -38,7 +38,7 @@ void size_buffers(int fd) {
 
 UdpTransport::UdpTransport(asio::io_context& io, const LinkPlan& plan, TransportEvents events,
                            std::size_t max_packet)
-    : io_(io), plan_(plan), events_(std::move(events)), wait_(io), max_packet_(max_packet) {}
+    : plan_(plan), events_(std::move(events)), wait_(io), max_packet_(max_packet) {}
 
 UdpTransport::~UdpTransport() {
     if (wait_.is_open()) wait_.release();

@@ -35,7 +35,6 @@ private:
     void on_readable();
     bool send_single(const std::uint8_t* data, std::size_t len);
 
-    asio::io_context& io_;
     LinkPlan plan_;
     TransportEvents events_;
     asio::posix::stream_descriptor wait_;
