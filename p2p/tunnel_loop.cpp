@@ -187,8 +187,9 @@ void TunnelLoop::on_link_packets(const RxBatch& b) {
         const net::SockAddr& from = *b.from[i];
         if (!transport_->source_allowed(from)) {
             st.count(LinkDrop::WrongSource);
-            log::debug("Incoming packet rejected from {}, expected peer address {}", from.str(),
-                       transport_->peer_string());
+            if (log::enabled(log::Level::Debug))  // the strings cost an allocation per packet
+                log::debug("Incoming packet rejected from {}, expected peer address {}", from.str(),
+                           transport_->peer_string());
             continue;
         }
         auto in = session_.decapsulate(b.datagram[i], open_buf_, scratch_, now);
