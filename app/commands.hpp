@@ -12,6 +12,9 @@ int genkey_command(const std::vector<std::string>& args, const std::vector<std::
 // `vpn pki ...`: `args` is what followed "pki" (see app/pki_command.cpp for usage).
 int pki_command(const std::vector<std::string>& args);
 
+// Load and check the config, print what would run; touches nothing.
+int check_command(const std::string& config_file, const std::vector<std::string>& directives);
+
 // Load the config (file then command-line directives) and run the tunnel.
 int run_command(const std::string& config_file, const std::vector<std::string>& directives);
 

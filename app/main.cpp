@@ -1,6 +1,7 @@
 // vpn CONFIG [--directive args ...]     run a tunnel
 // vpn --genkey secret FILE              OpenVPN-compatible static key
 // vpn pki COMMAND ...                   easy-rsa compatible CA (app/pki_command.cpp)
+// vpn check CONFIG [--directive ...]    validate and print what would run
 //
 // The command line is split in two: what CLI11 handles (help, version, genkey, the
 // config file) and OpenVPN-style `--directive args` that go to the config language.
@@ -25,6 +26,13 @@ int main(int argc, char** argv) {
     std::vector<std::string> args(argv + 1, argv + argc);
     // `vpn pki ...` is a tool of its own with its own options (and --help).
     if (!args.empty() && args[0] == "pki") return vpn::app::pki_command({args.begin() + 1, args.end()});
+    if (!args.empty() && args[0] == "check") {
+        if (args.size() < 2 || args[1].rfind("--", 0) == 0) {
+            std::fputs("usage: vpn check CONFIG [--directive args ...]\n", stderr);
+            return 1;
+        }
+        return vpn::app::check_command(args[1], {args.begin() + 2, args.end()});
+    }
     std::vector<std::string> cli_args;  // for CLI11, in order
     std::vector<std::string> directives;
     std::string config_file;
@@ -49,6 +57,7 @@ int main(int argc, char** argv) {
     CLI::App app{"OpenVPN-compatible tunnels (static key now; TLS and IPsec to come).\n"
                  "  vpn CONFIG [--directive args ...]   run a tunnel\n"
                  "  vpn --genkey secret [FILE]          make a static key (stdout without FILE)\n"
+                 "  vpn check CONFIG                    validate a config and print what would run\n"
                  "  vpn pki COMMAND ...                 certificate authority (vpn pki --help)",
                  "vpn"};
     app.set_version_flag("--version", std::string("vpn ") + VPN_VERSION);

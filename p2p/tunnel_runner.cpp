@@ -109,7 +109,7 @@ void run_script(const config::Options& o, const std::string& cmdline, const char
 
 }  // namespace
 
-int run_static_tunnel(const config::Options& o, const RunHooks& hooks) {
+PreparedTunnel prepare_static_tunnel(const config::Options& o) {
     auto key = load_key(o);
     ovpn::StaticChannelParams params;
     params.cipher = o.cipher;
@@ -117,17 +117,21 @@ int run_static_tunnel(const config::Options& o, const RunHooks& hooks) {
     params.replay_window = o.replay_window;
     params.replay_seconds = o.replay_window_seconds;
     ovpn::StaticDataChannel channel(key, to_channel_direction(o.key_direction), params);
+    LinkPlan link = plan_link(o);
+    SessionConfig session = session_config(o);
+    session.mss = mss_for(o, channel, link);
+    return PreparedTunnel{std::move(channel), std::move(session), std::move(link)};
+}
+
+int run_static_tunnel(const config::Options& o, const RunHooks& hooks) {
+    PreparedTunnel prepared = prepare_static_tunnel(o);
     log::info("vpn {} starting: static key, {}", VPN_VERSION, o.config_file.empty() ? "command line" : o.config_file);
     if (o.lzo_compress_out())
         log::warn("WARNING: comp-lzo compresses before encrypting: an attacker who can inject traffic may learn "
                   "plaintext (VORACLE); use 'allow-compression asym' to only decompress");
-
-    LinkPlan plan = plan_link(o);
-    Now now = clock_now();
-    SessionConfig sc = session_config(o);
-    sc.mss = mss_for(o, channel, plan);
-    if (sc.mss) log::verbose("mssfix: TCP MSS clamped to {}", sc.mss);
-    PeerSession session(std::move(sc), std::move(channel), now);
+    if (prepared.session.mss) log::verbose("mssfix: TCP MSS clamped to {}", prepared.session.mss);
+    const LinkPlan& plan = prepared.link;
+    PeerSession session(std::move(prepared.session), std::move(prepared.channel), clock_now());
 
     auto dev = open_device(o);
     if (o.up) run_script(o, *o.up, "up", dev.name());

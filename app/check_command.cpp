@@ -1,0 +1,95 @@
+// vpn check CONFIG [--directive args ...]: parse and validate, load the key and the
+// cipher, resolve the remote, and print what `vpn CONFIG` would run, without
+// touching devices, routes or sockets.
+#include <cstdio>
+
+#include <fmt/format.h>
+
+#include "app/commands.hpp"
+#include "common/config/load.hpp"
+#include "common/log/log.hpp"
+#include "p2p/tunnel_runner.hpp"
+
+namespace vpn::app {
+namespace {
+
+const char* proto_name(config::Proto p) {
+    switch (p) {
+        case config::Proto::Udp: return "udp";
+        case config::Proto::TcpServer: return "tcp-server";
+        case config::Proto::TcpClient: return "tcp-client";
+    }
+    return "?";
+}
+
+const char* direction_name(config::KeyDirection d) {
+    switch (d) {
+        case config::KeyDirection::Normal: return "0";
+        case config::KeyDirection::Inverse: return "1";
+        case config::KeyDirection::Bidirectional: break;
+    }
+    return "bidirectional";
+}
+
+std::string compression(const config::Options& o) {
+    if (!o.lzo_framing()) return "none";
+    if (o.comp_lzo == config::CompLzo::No) return "comp-lzo no (framing only, never compresses)";
+    return o.lzo_compress_out() ? "lzo, both directions (warned: compressing before encrypting can leak plaintext)"
+                                : "lzo, decompress only (allow-compression asym)";
+}
+
+void print_plan(const config::Options& o, const p2p::PreparedTunnel& t) {
+    bool tap = o.device_type() == config::DevType::Tap;
+    fmt::print("config:        {}\n", o.config_file.empty() ? "[command line]" : o.config_file);
+    fmt::print("mode:          static-key point-to-point\n");
+    fmt::print("device:        {} ({}), mtu {}", o.dev, tap ? "tap" : "tun", o.tun_mtu);
+    if (o.ifconfig_local)
+        fmt::print(", {} {} {}", *o.ifconfig_local, tap ? "netmask" : "peer", o.ifconfig_remote.value_or("?"));
+    fmt::print("\n");
+    for (const auto& r : o.routes)
+        fmt::print("route:         {} {} via {}\n", r.network, r.netmask, r.gateway.value_or("vpn_gateway"));
+    fmt::print("link:          {}, local {}{}", proto_name(t.link.proto), t.link.bind ? t.link.local.str() : "(not bound)",
+               t.link.float_remote ? ", float" : "");
+    if (!t.link.remote_host.empty())
+        fmt::print(", remote {} ({})", t.link.remote_host,
+                   t.link.remote ? t.link.remote->str() : std::string("does not resolve now"));
+    else
+        fmt::print(", remote: the first peer that authenticates");
+    fmt::print("\n");
+    fmt::print("data channel:  cipher {}, auth {}, key direction {}, replay window {} packets / {} s\n",
+               t.channel.cipher_name(), t.channel.auth_name(), direction_name(o.key_direction), o.replay_window,
+               o.replay_window_seconds);
+    fmt::print("compression:   {}\n", compression(o));
+    fmt::print("keepalive:     ping {}, ping-restart {}, ping-exit {}\n", o.ping, o.ping_restart, o.ping_exit);
+    if (t.session.mss)
+        fmt::print("mssfix:        TCP MSS clamped to {}\n", t.session.mss);
+    else
+        fmt::print("mssfix:        off\n");
+    fmt::print("options (OCC): {}\n", t.session.local_options);
+}
+
+}  // namespace
+
+int check_command(const std::string& config_file, const std::vector<std::string>& directives) {
+    config::Options o;
+    std::vector<std::string> warnings;
+    try {
+        o = config::load(config_file, directives, [&](const std::string& w) { warnings.push_back(w); });
+    } catch (const config::ConfigError& e) {
+        fmt::print(stderr, "vpn: {}\n", e.what());
+        return 1;
+    }
+    for (const auto& w : warnings) fmt::print(stderr, "warning: {}\n", w);
+    try {
+        if (o.dev.empty()) throw std::runtime_error("no device: add 'dev tun' (or dev tap) to the config");
+        log::set_verbosity(o.verb);
+        print_plan(o, p2p::prepare_static_tunnel(o));
+    } catch (const std::exception& e) {
+        fmt::print(stderr, "vpn: {}\n", e.what());
+        return 1;
+    }
+    fmt::print("OK\n");
+    return 0;
+}
+
+}  // namespace vpn::app

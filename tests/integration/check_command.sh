@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# `vpn check CONFIG`: validates and prints what would run, touching nothing.
+# Asserts: the classic client config is summarised (cipher, compression, mssfix,
+# remote resolved) with exit 0 and no tun device appears in its namespace; a
+# command-line override shows up; a bad config and a missing key give exit 1 and
+# one line naming file:line.
+set -euo pipefail
+source "$(dirname "$0")/../lib/netns.sh"
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+nt_init check_command
+nt_add_ns one
+cd "$NT_DIR"
+nt_genkey vpn static.key
+cp "$repo/configs/static-client.conf" client.conf
+
+out=$(nt_exec one "${VPN_BIN:?}" check client.conf 2>&1) || nt_fail "check failed: $out"
+for want in "mode:          static-key point-to-point" "cipher BF-CBC, auth SHA1" "lzo, both directions" \
+            "remote 192.168.77.1 ([AF_INET]192.168.77.1:1194)" "mssfix:        TCP MSS clamped to 1382" "OK"; do
+  grep -qF -- "$want" <<<"$out" || nt_fail "check output lacks '$want': $out"
+done
+[[ -z $(nt_tun_devices one) ]] || nt_fail "check created a device: $(nt_tun_devices one)"
+
+out=$(nt_exec one "$VPN_BIN" check client.conf --cipher AES-256-CBC --mssfix 0 2>&1) || nt_fail "check failed: $out"
+grep -qF "cipher AES-256-CBC" <<<"$out" || nt_fail "command line override not shown: $out"
+grep -qF "mssfix:        off" <<<"$out" || nt_fail "mssfix 0 not shown: $out"
+
+printf 'dev tun\nsecrett static.key\n' >bad.conf
+if out=$("$VPN_BIN" check bad.conf 2>&1); then nt_fail "a bad config passed the check"; fi
+[[ $(wc -l <<<"$out") == 1 && $out == *"bad.conf:2: unknown directive 'secrett'"* ]] || nt_fail "bad config: $out"
+
+printf 'dev tun\nsecret missing.key\n' >nokey.conf
+if out=$("$VPN_BIN" check nokey.conf 2>&1); then nt_fail "a missing key passed the check"; fi
+[[ $out == *"nokey.conf:2: "*"missing.key"* ]] || nt_fail "missing key: $out"
+nt_pass
