@@ -68,12 +68,16 @@ void TcpTransport::accept_next() {
     acceptor_->async_accept([this](const asio::error_code& ec, asio::ip::tcp::socket s) {
         if (ec == asio::error::operation_aborted) return;
         if (!ec) {
-            if (connected_) {
-                // p2p serves one peer; a second connection is turned away, not queued.
-                log::warn("TCP connection from {} refused: a peer is already connected",
-                          from_endpoint(s.remote_endpoint()).str());
-                s.close();
+            asio::error_code ignored;
+            auto who = from_endpoint(s.remote_endpoint(ignored)).str();
+            if (connected_ && proven_) {
+                // p2p serves one peer; while it is proven, others are turned away.
+                log::warn("TCP connection from {} refused: a peer is already connected", who);
+                s.close(ignored);
             } else {
+                // A connection that never sent an authentic packet must not lock the
+                // real peer out: the newcomer replaces it.
+                if (connected_) drop_connection("replaced by a new connection from " + who);
                 socket_ = std::move(s);
                 on_connected();
             }
@@ -119,6 +123,7 @@ void TcpTransport::on_connected() {
     auto ep = socket_.remote_endpoint(ec);
     peer_ = from_endpoint(ep);
     connected_ = true;
+    proven_ = false;
     ++generation_;
     framer_.reset();
     writing_.clear();

@@ -23,7 +23,7 @@ public:
     bool has_peer() const override { return connected_; }
     bool congested() const override;
     bool source_allowed(const net::SockAddr&) const override { return true; }  // the connection is the peer
-    void authenticated(const net::SockAddr&) override {}
+    void authenticated(const net::SockAddr&) override { proven_ = true; }
     void restart() override;
     bool datagram() const override { return false; }
     std::string peer_string() const override;
@@ -48,6 +48,7 @@ private:
     asio::steady_timer retry_timer_;
     int retry_seconds_ = 1;
     bool connected_ = false;
+    bool proven_ = false;  // the current connection delivered an authentic packet
     std::uint64_t generation_ = 0;  // invalidates handlers of a closed connection
     net::SockAddr peer_;
 
