@@ -19,6 +19,12 @@ int run_command(const std::string& config_file, const std::vector<std::string>& 
         fmt::print(stderr, "vpn: {}\n", e.what());
         return 1;
     }
+    if (o.tls_requested()) {
+        // The config is valid, but the TLS runtime does not exist yet: say so at the
+        // directive that asked for it rather than run something else.
+        fmt::print(stderr, "vpn: {}: TLS mode is not supported yet\n", o.first_tls_directive->str());
+        return 1;
+    }
     try {
         setup_logging(o);
         for (const auto& w : warnings) log::warn("{}", w);

@@ -6,6 +6,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/config/load.hpp"
@@ -42,6 +43,19 @@ struct LoadState {
     std::optional<Origin> keepalive;
     int keepalive_ping = 0;
     int keepalive_timeout = 0;
+
+    // TLS family (directives_tls.cpp, validate_tls.cpp).  Each pair is the directive
+    // name as written ("client", "ncp-ciphers") and where it first appeared.
+    std::optional<std::pair<std::string, Origin>> tls_role;        // first tls-server/tls-client/client
+    std::optional<std::pair<std::string, Origin>> role_conflict;   // the other role, when both were given
+    bool tls_role_after_secret = false;  // a secret was already set when tls_role was seen
+    std::optional<std::pair<std::string, Origin>> pull;            // first pull/client
+    std::optional<std::pair<std::string, Origin>> tls_only;        // first directive 2.6 refuses without TLS mode
+    std::optional<std::pair<std::string, Origin>> tls_lenient;     // first one 2.6 ignores without TLS mode
+    std::optional<Origin> wrap_conflict;  // the later of tls-auth / tls-crypt when both were given
+    std::optional<Origin> tls_version_min, tls_version_max;
+    // `NAME [inline]` lines whose <NAME> block has not been seen (keyed by NAME).
+    std::vector<std::pair<std::string, Origin>> inline_pending;
 };
 
 // What a parse function gets: the options being filled and the shared state.
@@ -76,10 +90,20 @@ struct DirectiveSpec {
     unsigned flags = 0;
 };
 
+// Bookkeeping every TLS-family parse function does first (directives_tls.cpp): sets
+// Options::first_tls_directive and the LoadState slot validate_tls() reads.  Role:
+// tls-server/tls-client/client; Only: an error without a role (2.6's MUST_BE_UNDEF
+// list, pull, auth-user-pass); Lenient: without a role only a warning.
+enum class TlsKind { Role, Only, Lenient };
+void note_tls_directive(ParseContext& c, const Directive& d, TlsKind kind);
+
 // The groups of rows, one per file (directives_*.cpp).
 std::span<const DirectiveSpec> device_transport_directives();
 std::span<const DirectiveSpec> crypto_directives();
 std::span<const DirectiveSpec> process_directives();
+std::span<const DirectiveSpec> tls_directives();
+std::span<const DirectiveSpec> tls_session_directives();
+std::span<const DirectiveSpec> connect_directives();
 std::span<const DirectiveSpec> ignored_directives();
 // OpenVPN 2.6 directives that later features will implement (an error for now).
 std::span<const std::string_view> not_yet_supported_directives();

@@ -56,8 +56,8 @@ void ParseContext::warning(const Origin& where, const std::string& what) const {
 const std::vector<const DirectiveSpec*>& all_directives() {
     static const std::vector<const DirectiveSpec*> rows = [] {
         std::vector<const DirectiveSpec*> v;
-        for (auto group : {device_transport_directives(), crypto_directives(), process_directives(),
-                           ignored_directives()}) {
+        for (auto group : {device_transport_directives(), connect_directives(), crypto_directives(), tls_directives(),
+                           tls_session_directives(), process_directives(), ignored_directives()}) {
             for (const DirectiveSpec& s : group) v.push_back(&s);
         }
         return v;

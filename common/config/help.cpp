@@ -22,19 +22,26 @@ std::string directive_help() {
         std::string head = s->synopsis.empty() ? std::string(s->name) : fmt::format("{} {}", s->name, s->synopsis);
         out += fmt::format("  --{:<{}}  {}\n", head, width, s->doc);
     }
-    out += "Inline block: <secret> ... </secret> instead of 'secret FILE'.\n";
-    // The ignored names, wrapped at about 100 columns.
-    std::string line = "Accepted but ignored (a warning is printed):";
-    for (const DirectiveSpec* s : rows) {
-        if (s->support != Support::Ignored) continue;
-        if (line.size() + s->name.size() + 2 > 100) {
-            out += line + "\n";
-            line = " ";
+    auto listed = [&](std::string line, auto keep, auto show) {
+        // The names, wrapped at about 100 columns.
+        for (const DirectiveSpec* s : rows) {
+            if (!keep(*s)) continue;
+            std::string item = show(s->name);
+            if (line.size() + item.size() + 2 > 100) {
+                out += line + "\n";
+                line = " ";
+            }
+            line += fmt::format(" {},", item);
         }
-        line += fmt::format(" {},", s->name);
-    }
-    line.back() = '.';
-    out += line + "\n";
+        line.back() = '.';
+        out += line + "\n";
+    };
+    listed("Inline blocks <NAME> ... </NAME> instead of 'NAME FILE':",
+           [](const DirectiveSpec& s) { return (s.flags & kInlineOk) != 0; },
+           [](std::string_view n) { return fmt::format("<{}>", n); });
+    listed("Accepted but ignored (a warning is printed):",
+           [](const DirectiveSpec& s) { return s.support == Support::Ignored; },
+           [](std::string_view n) { return std::string(n); });
     return out;
 }
 

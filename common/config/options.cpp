@@ -16,6 +16,8 @@ DevType Options::device_type() const {
     return dev_type.value_or(DevType::Tun);
 }
 
+bool Options::tls_requested() const { return tls.client || tls.server; }
+
 bool Options::lzo_framing() const {
     return comp_lzo != CompLzo::Absent || compress_lzo;
 }

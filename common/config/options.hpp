@@ -2,6 +2,7 @@
 // Typed options: what the config file and command line say, after parsing and
 // validation.  Every field has OpenVPN 2.6's default for the same config.  Paths are
 // already absolute (resolved against the working directory and any `cd`).
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -41,11 +42,87 @@ struct Route {
     std::optional<int> metric;
 };
 
-// A key given as a file path or an inline <secret> block.
+// A key given as a file path or an inline block (<secret>, <tls-auth>, <ca>...).
 struct KeySource {
     std::string path;                        // absolute; empty when inline
-    std::optional<std::string> inline_text;  // the text between <secret> and </secret>
+    std::optional<std::string> inline_text;  // the text between <NAME> and </NAME>
     Origin origin;
+};
+
+// A PEM file (ca, cert, key, dh, crl-verify) or a credentials file, given as a path
+// or an inline <name> block: the same shape as a key.
+using PemSource = KeySource;
+
+enum class TlsVersion { V1_0, V1_1, V1_2, V1_3 };
+enum class PeerRole { Server, Client };  // remote-cert-tls
+// verify-x509-name's type (ssl_verify.h: VERIFY_X509_SUBJECT_DN, _RDN, _RDN_PREFIX).
+enum class X509NameType { Subject, Name, NamePrefix };
+
+struct VerifyX509Name {
+    std::string name;
+    X509NameType type = X509NameType::Subject;
+};
+
+using Sha256Fingerprint = std::array<std::uint8_t, 32>;
+
+// OpenVPN 2.6's default --data-ciphers (the runtime drops CHACHA20-POLY1305 when
+// OpenSSL lacks it, as options_postprocess_setdefault_ncpciphers does).
+inline constexpr const char* kDefaultDataCiphers = "AES-256-GCM:AES-128-GCM:CHACHA20-POLY1305";
+
+// TLS-mode settings (options.c of OpenVPN 2.6; defaults from init_options).  Parsed and
+// validated now; the runtime refuses TLS mode until it exists (Options::tls_requested).
+struct TlsOptions {
+    bool server = false;  // tls-server
+    bool client = false;  // tls-client, or `client`
+    bool pull = false;    // pull, or `client`
+
+    std::optional<PemSource> ca;
+    std::optional<PemSource> cert;
+    std::optional<PemSource> key;
+    std::optional<PemSource> dh;          // unset or `dh none`: ECDHE only; dropped on a client
+    std::optional<PemSource> crl_verify;  // a CRL file (the `dir` form is refused)
+    std::optional<KeySource> tls_auth;    // direction: Options::key_direction
+    std::optional<KeySource> tls_crypt;
+
+    std::string data_ciphers = kDefaultDataCiphers;  // as written, ':'-separated
+    bool data_ciphers_set = false;
+    std::optional<std::string> data_ciphers_fallback;
+
+    int reneg_sec = 3600;
+    std::optional<int> reneg_sec_min;       // unset: 2.6's automatic jitter (server side)
+    std::optional<long long> reneg_bytes;   // unset: 64 MB with 64-bit block ciphers, else off
+    long long reneg_pkts = 0;               // 0 = off
+    int hand_window = 60;
+    int tran_window = 3600;
+
+    std::optional<PeerRole> remote_cert_tls;
+    std::optional<VerifyX509Name> verify_x509_name;
+    std::vector<Sha256Fingerprint> peer_fingerprints;  // lines and blocks accumulate
+
+    // Unset minimum: validate() makes it 1.2, or the maximum when that is lower
+    // (options.c: options_set_backwards_compatible_options).  `or-highest` with a
+    // version OpenSSL does not know gives 1.3, OpenSSL 3's highest.
+    TlsVersion tls_version_min = TlsVersion::V1_2;
+    std::optional<TlsVersion> tls_version_max;
+    std::optional<std::string> tls_cipher;        // TLS <= 1.2 cipher list
+    std::optional<std::string> tls_ciphersuites;  // TLS 1.3 suites
+    std::optional<std::string> tls_groups;
+
+    // auth-user-pass: a file or an <auth-user-pass> block; `auth_user_pass_stdin`
+    // when the directive had no argument (ask on the terminal).
+    std::optional<KeySource> auth_user_pass;
+    bool auth_user_pass_stdin = false;
+    bool push_peer_info = false;
+};
+
+// How a client walks its remotes (options.c: connection entries, init.c).
+struct ConnectOptions {
+    bool remote_random = false;
+    int connect_retry = 1;              // seconds before the first retry (at most 65535)
+    int connect_retry_max_wait = 300;   // back-off ceiling in seconds
+    int connect_retry_max = 0;          // rounds through the remote list; 0 = unlimited
+    int resolv_retry = 1'000'000'000;   // seconds; `infinite` (the default) = RESOLV_RETRY_INFINITE
+    int server_poll_timeout = 120;      // seconds to wait for a connection/reply per remote
 };
 
 struct Options {
@@ -96,6 +173,13 @@ struct Options {
     int ping_exit = 0;      // seconds; 0 = off
     int explicit_exit_notify = 0;  // OCC_EXIT repeats at shutdown (UDP only)
 
+    // --- TLS mode and the client's connection attempts -----------------------------
+    TlsOptions tls;
+    ConnectOptions connect;
+    // The first directive of the TLS family (tls-client, ca, data-ciphers... see
+    // directives_tls.cpp), kept for the runtime's "TLS mode is not supported yet".
+    std::optional<Origin> first_tls_directive;
+
     // --- process -----------------------------------------------------------------
     int verb = 1;
     std::optional<std::string> log_file;
@@ -114,6 +198,9 @@ struct Options {
 
     // --- derived helpers ---------------------------------------------------------
     DevType device_type() const;
+    // TLS mode: tls-client, tls-server or client was given (after validate(), exactly
+    // one role).  first_tls_directive is then set.
+    bool tls_requested() const;
     // The effective compression mode after 2.6's allow-compression rules:
     // framing on the wire, whether we compress what we send.
     bool lzo_framing() const;   // comp-lzo (any) or compress lzo: 1-byte 0x66/0xFA header

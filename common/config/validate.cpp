@@ -130,6 +130,7 @@ void validate(Options& o, const LoadState& st, const WarningSink& warn) {
         emit(warn, *st.explicit_exit_notify, "'explicit-exit-notify' is ignored with a TCP transport");
         o.explicit_exit_notify = 0;
     }
+    validate_tls(o, st, warn);
 }
 
 }  // namespace vpn::config

@@ -17,9 +17,27 @@ namespace vpn::config {
 //  * up/down need script-security >= 2 (OpenVPN checks at run time; we refuse early);
 //  * real compression (comp-lzo yes|adaptive, compress lzo) with allow-compression no;
 //  * `secret [inline]` without a <secret> block;
-//  * explicit-exit-notify over TCP: warned about and dropped, as options.c does.
+//  * explicit-exit-notify over TCP: warned about and dropped, as options.c does;
+//  * TLS mode, by validate_tls() (last).
 // Throws ConfigError naming the line that the rule is about.  Does not require dev or
 // secret: what a run needs is main's business.
 void validate(Options& opts, const LoadState& state, const WarningSink& warn);
+
+// The TLS-mode rules (validate_tls.cpp), each error at the line it is about:
+//  * tls-server with tls-client/client, and secret with either (whichever came second);
+//  * `NAME [inline]` without its <NAME> block;
+//  * without a TLS role: the TLS-only directives (ca, cert, key, dh, crl-verify,
+//    tls-auth, tls-crypt, reneg-*, hand-window, tran-window, remote-cert-tls,
+//    verify-x509-name, tls-cipher, tls-ciphersuites, pull, auth-user-pass,
+//    push-peer-info) are errors, the others (data-ciphers, tls-version-*, tls-groups,
+//    peer-fingerprint) one warning;
+//  * with one: tls-auth with tls-crypt; pull/client without remote; neither ca nor
+//    peer-fingerprint (at the first TLS directive); cert without key or the reverse;
+//    no cert on a side that does not pull; a pulling client with neither cert nor
+//    auth-user-pass; auth-user-pass without pull; tls-version-max below
+//    tls-version-min;
+//  * fills in: dh dropped on a client (warned), tls-version-min from a lower
+//    tls-version-max, nobind for a pulling client without local/lport.
+void validate_tls(Options& opts, const LoadState& state, const WarningSink& warn);
 
 }  // namespace vpn::config
