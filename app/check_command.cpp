@@ -6,7 +6,7 @@
 #include <fmt/format.h>
 
 #include "app/commands.hpp"
-#include "common/config/load.hpp"
+#include "app/load_config.hpp"
 #include "common/log/log.hpp"
 #include "p2p/tunnel_runner.hpp"
 
@@ -71,14 +71,10 @@ void print_plan(const config::Options& o, const p2p::PreparedTunnel& t) {
 }  // namespace
 
 int check_command(const std::string& config_file, const std::vector<std::string>& directives) {
-    config::Options o;
     std::vector<std::string> warnings;
-    try {
-        o = config::load(config_file, directives, [&](const std::string& w) { warnings.push_back(w); });
-    } catch (const config::ConfigError& e) {
-        fmt::print(stderr, "vpn: {}\n", e.what());
-        return 1;
-    }
+    auto loaded = load_runnable(config_file, directives, warnings);
+    if (!loaded) return 1;
+    const config::Options& o = *loaded;
     for (const auto& w : warnings) fmt::print(stderr, "warning: {}\n", w);
     try {
         if (o.dev.empty()) throw std::runtime_error("no device: add 'dev tun' (or dev tap) to the config");

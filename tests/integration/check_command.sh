@@ -3,7 +3,7 @@
 # Asserts: the classic client config is summarised (cipher, compression, mssfix,
 # remote resolved) with exit 0 and no tun device appears in its namespace; a
 # command-line override shows up; a bad config and a missing key give exit 1 and
-# one line naming file:line.
+# one line naming file:line; so does a TLS config while TLS mode is not there.
 set -euo pipefail
 source "$(dirname "$0")/../lib/netns.sh"
 repo=$(cd "$(dirname "$0")/../.." && pwd)
@@ -31,4 +31,7 @@ if out=$("$VPN_BIN" check bad.conf 2>&1); then nt_fail "a bad config passed the 
 printf 'dev tun\nsecret missing.key\n' >nokey.conf
 if out=$("$VPN_BIN" check nokey.conf 2>&1); then nt_fail "a missing key passed the check"; fi
 [[ $out == *"nokey.conf:2: "*"missing.key"* ]] || nt_fail "missing key: $out"
+printf 'client\ndev tun\nremote 192.168.77.1\nca ca.crt\ncert c.crt\nkey c.key\n' >tls.conf
+if out=$("$VPN_BIN" check tls.conf 2>&1); then nt_fail "a TLS config passed the check"; fi
+[[ $out == "vpn: tls.conf:1: TLS mode is not supported yet" ]] || nt_fail "TLS config: $out"
 nt_pass
