@@ -11,24 +11,12 @@ using config_test::has;
 using config_test::load_error;
 using config_test::load_ok;
 using config_test::TempDir;
+using config_test::err;
+using config_test::opts;
+using config_test::warnings;
 
 namespace {
 
-// Loads `text` (in a throwaway directory) and returns the options.
-Options opts(const std::string& text) {
-    TempDir tmp;
-    return load_ok(text, tmp.path).opts;
-}
-
-std::string err(const std::string& text) {
-    TempDir tmp;
-    return load_error(text, tmp.path);
-}
-
-std::vector<std::string> warnings(const std::string& text) {
-    TempDir tmp;
-    return load_ok(text, tmp.path).warnings;
-}
 
 }  // namespace
 

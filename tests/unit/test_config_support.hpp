@@ -70,4 +70,20 @@ inline bool has(const std::string& haystack, const std::string& needle) {
     return haystack.find(needle) != std::string::npos;
 }
 
+// One-shot loads of `text` in a throwaway directory.
+inline vpn::config::Options opts(const std::string& text) {
+    TempDir tmp;
+    return load_ok(text, tmp.path).opts;
+}
+
+inline std::string err(const std::string& text) {
+    TempDir tmp;
+    return load_error(text, tmp.path);
+}
+
+inline std::vector<std::string> warnings(const std::string& text) {
+    TempDir tmp;
+    return load_ok(text, tmp.path).warnings;
+}
+
 }  // namespace config_test

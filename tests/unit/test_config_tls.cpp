@@ -13,6 +13,9 @@ using config_test::has;
 using config_test::load_error;
 using config_test::load_ok;
 using config_test::TempDir;
+using config_test::err;
+using config_test::opts;
+using config_test::warnings;
 
 namespace {
 
@@ -24,20 +27,6 @@ const std::string kServer = "tls-server\nca ca.crt\ncert s.crt\nkey s.key\n";
 const std::string kFp = "AB:CD:EF:01:23:45:67:89:ab:cd:ef:01:23:45:67:89:"
                         "00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF";
 
-Options opts(const std::string& text) {
-    TempDir tmp;
-    return load_ok(text, tmp.path).opts;
-}
-
-std::string err(const std::string& text) {
-    TempDir tmp;
-    return load_error(text, tmp.path);
-}
-
-std::vector<std::string> warnings(const std::string& text) {
-    TempDir tmp;
-    return load_ok(text, tmp.path).warnings;
-}
 
 }  // namespace
 
