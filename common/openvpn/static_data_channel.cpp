@@ -4,8 +4,8 @@
 #include <cstring>
 #include <stdexcept>
 
-#include "common/crypto/cbc_unpad.hpp"
 #include "common/log/log.hpp"
+#include "common/openvpn/cbc_body.hpp"
 
 namespace vpn::ovpn {
 namespace {
@@ -151,24 +151,9 @@ StaticDataChannel::Opened StaticDataChannel::open(Bytes datagram, MutBytes out, 
         return drop(Drop::BadHmac);
     Bytes rest = datagram.subspan(hmac_len_);
 
-    std::size_t len = 0;
-    if (decrypt_) {
-        if (rest.size() < iv_len_ + 1) return drop(Drop::ShortPacket);
-        const Bytes ct = rest.subspan(iv_len_);
-        const auto opened = crypto::cbc_decrypt_unpad(*decrypt_, rest.data(), ct, out, block_);
-        switch (opened.status) {
-            case crypto::CbcOpenStatus::Ok: break;
-            case crypto::CbcOpenStatus::BadCiphertext: return drop(Drop::BadCiphertext);
-            case crypto::CbcOpenStatus::BadPadding: return drop(Drop::BadPadding);
-            case crypto::CbcOpenStatus::Oversize: return drop(Drop::Oversize);
-        }
-        len = opened.len;
-    } else {
-        if (out.size() < rest.size()) return drop(Drop::Oversize);
-        if (!rest.empty()) std::memcpy(out.data(), rest.data(), rest.size());
-        len = rest.size();
-    }
-
+    const CbcBody opened = open_cbc_body(decrypt_ ? &*decrypt_ : nullptr, iv_len_, block_, rest, out);
+    if (!opened.ok) return drop(opened.reason);
+    const std::size_t len = opened.len;
     if (len < kPacketIdLen) return drop(Drop::ShortPacket);
     const std::uint32_t id = load_be32(out.data());
     const std::uint32_t time = load_be32(out.data() + 4);

@@ -4,9 +4,9 @@
 #include <cstring>
 #include <stdexcept>
 
-#include "common/crypto/cbc_unpad.hpp"
 #include "common/crypto/secure_buffer.hpp"
 #include "common/log/log.hpp"
+#include "common/openvpn/cbc_body.hpp"
 
 namespace vpn::ovpn {
 namespace {
@@ -214,23 +214,9 @@ TlsDataChannel::Opened TlsDataChannel::open_cbc(Bytes d, std::size_t hlen, MutBy
     // The HMAC covers IV | ciphertext only, not the opcode or peer-id (§3.4).
     if (hmac_in_ && !hmac_in_->verify(body, d.data() + hlen)) return drop(Drop::BadHmac);
 
-    std::size_t len = 0;
-    if (cbc_in_) {
-        if (body.size() < iv_len_ + 1) return drop(Drop::ShortPacket);
-        const Bytes ct = body.subspan(iv_len_);
-        const auto opened = crypto::cbc_decrypt_unpad(*cbc_in_, body.data(), ct, out, block_);
-        switch (opened.status) {
-            case crypto::CbcOpenStatus::Ok: break;
-            case crypto::CbcOpenStatus::BadCiphertext: return drop(Drop::BadCiphertext);
-            case crypto::CbcOpenStatus::BadPadding: return drop(Drop::BadPadding);
-            case crypto::CbcOpenStatus::Oversize: return drop(Drop::Oversize);
-        }
-        len = opened.len;
-    } else {
-        if (out.size() < body.size()) return drop(Drop::Oversize);
-        if (!body.empty()) std::memcpy(out.data(), body.data(), body.size());
-        len = body.size();
-    }
+    const CbcBody opened = open_cbc_body(cbc_in_ ? &*cbc_in_ : nullptr, iv_len_, block_, body, out);
+    if (!opened.ok) return drop(opened.reason);
+    const std::size_t len = opened.len;
     if (len < kPacketIdLen) return drop(Drop::ShortPacket);
     const std::uint32_t id = load_be32(out.data());
     if (!replay_.accept(id, 0, now)) return drop(Drop::Replay);
