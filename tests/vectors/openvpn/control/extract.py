@@ -12,36 +12,18 @@ Output line formats ("C" = client->server, "S" = server->client):
   <dir> data <wire hex>        data-channel packet (classification only)
 TCP captures are de-framed: one line per packet, without the 2-byte length.
 """
-import base64, hashlib, hmac, struct, sys
+import base64, hashlib, hmac, os, struct, sys
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-
-def read_pcap(fn):
-    d = open(fn, 'rb').read()
-    e = '<' if struct.unpack('<I', d[:4])[0] in (0xa1b2c3d4, 0xa1b23c4d) else '>'
-    linktype = struct.unpack(e + 'I', d[20:24])[0]
-    off = 24
-    while off < len(d):
-        _, _, incl, _ = struct.unpack(e + 'IIII', d[off:off + 16])
-        off += 16
-        pkt = d[off:off + incl]
-        off += incl
-        pkt = pkt[{1: 14, 113: 16, 0: 4}.get(linktype, 0):]
-        l4 = pkt[(pkt[0] & 15) * 4:]
-        sport, dport = struct.unpack('>HH', l4[:4])
-        if pkt[9] == 17:
-            yield sport, dport, l4[8:]
-        elif pkt[9] == 6:
-            pl = l4[(l4[12] >> 4) * 4:]
-            if pl:
-                yield sport, dport, pl
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from pcap_read import read_pcap  # noqa: E402
 
 
 def packets(fn, port, tcp):
     """(c2s, packet) in capture order; TCP streams are de-framed per direction."""
     streams = {True: b'', False: b''}
-    for sport, dport, pl in read_pcap(fn):
+    for _, sport, dport, pl in read_pcap(fn):
         c2s = dport == port
         if not tcp:
             yield c2s, pl

@@ -6,28 +6,13 @@ Needs python3-cryptography.  Every value is computed here with Python's own
 primitives (hmac/hashlib, cryptography's AES/AESGCM/ChaCha20Poly1305), independently
 of the C++ code the vectors check.
 """
-import hashlib, hmac, re, struct, sys
+import hashlib, hmac, os, re, struct, sys
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM, ChaCha20Poly1305
 
-
-def read_pcap_udp(fn):
-    d = open(fn, 'rb').read()
-    e = '<' if struct.unpack('<I', d[:4])[0] in (0xa1b2c3d4, 0xa1b23c4d) else '>'
-    linktype = struct.unpack(e + 'I', d[20:24])[0]
-    off = 24
-    while off < len(d):
-        _, _, incl, _ = struct.unpack(e + 'IIII', d[off:off + 16])
-        off += 16
-        pkt = d[off:off + incl]
-        off += incl
-        pkt = pkt[{1: 14, 113: 16, 0: 4}.get(linktype, 0):]
-        if pkt[9] != 17:
-            continue
-        l4 = pkt[(pkt[0] & 15) * 4:]
-        sport, dport = struct.unpack('>HH', l4[:4])
-        yield sport, dport, l4[8:]
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from pcap_read import read_pcap_udp  # noqa: E402
 
 
 def cbc_capture(src_dir, name, port, digest, out_name):
