@@ -66,8 +66,26 @@ TEST_CASE("mssfix value as OpenVPN 2.6 computes it (mss.c: frame_calculate_mssfi
     CHECK(ovpn::mssfix_value(p) == 1360);
     p.mssfix = 0;
     CHECK(ovpn::mssfix_value(p) == 0);
-    // The clamped segment really fits: 1359 + 40 + 8 -> padded 1408, + 48 + 28 = 1484.
-    CHECK((1359 + 40 + 8) / 16 * 16 + 16 + 48 + 28 <= 1492);
+}
+
+TEST_CASE("mssfix: a full segment at the clamped MSS fits the limit without wasting a block") {
+    // For every block cipher size and HMAC length, the datagram carrying a full
+    // segment (IPv4 + TCP + MSS bytes, packet id, padding, IV, HMAC, UDP/IPv4) must
+    // fit mssfix, and the MSS must not waste a whole block.
+    for (std::size_t block : {8u, 16u}) {
+        for (std::size_t hmac : {20u, 32u, 64u}) {
+            ovpn::MssfixParams p;
+            p.crypto_overhead = hmac + block;  // HMAC + IV
+            p.block_size = block;
+            p.payload_overhead = 8;
+            std::size_t mss = ovpn::mssfix_value(p);
+            auto wire = [&](std::size_t m) { return ((m + 40 + 8) / block + 1) * block + block + hmac + 28; };
+            CAPTURE(block);
+            CAPTURE(hmac);
+            CHECK(wire(mss) <= 1492);
+            CHECK(wire(mss + block) > 1492);
+        }
+    }
 }
 
 TEST_CASE("mss clamp rewrites a SYN's MSS and keeps the checksum valid") {
