@@ -8,6 +8,7 @@
 #include "app/commands.hpp"
 #include "app/load_config.hpp"
 #include "common/log/log.hpp"
+#include "p2p/tls_setup.hpp"
 #include "p2p/tunnel_runner.hpp"
 
 namespace vpn::app {
@@ -38,24 +39,53 @@ std::string compression(const config::Options& o) {
                                 : "lzo, decompress only (allow-compression asym)";
 }
 
-void print_plan(const config::Options& o, const p2p::PreparedTunnel& t) {
+void print_device_and_link(const config::Options& o, const char* mode, const p2p::LinkPlan& link) {
     bool tap = o.device_type() == config::DevType::Tap;
     fmt::print("config:        {}\n", o.config_file.empty() ? "[command line]" : o.config_file);
-    fmt::print("mode:          static-key point-to-point\n");
+    fmt::print("mode:          {}\n", mode);
     fmt::print("device:        {} ({}), mtu {}", o.dev, tap ? "tap" : "tun", o.tun_mtu);
     if (o.ifconfig_local)
         fmt::print(", {} {} {}", *o.ifconfig_local, tap ? "netmask" : "peer", o.ifconfig_remote.value_or("?"));
+    else if (o.tls.pull)
+        fmt::print(", configured from the server's push");
     fmt::print("\n");
     for (const auto& r : o.routes)
         fmt::print("route:         {} {} via {}\n", r.network, r.netmask, r.gateway.value_or("vpn_gateway"));
-    fmt::print("link:          {}, local {}{}", proto_name(t.link.proto), t.link.bind ? t.link.local.str() : "(not bound)",
-               t.link.float_remote ? ", float" : "");
-    if (!t.link.remote_host.empty())
-        fmt::print(", remote {} ({})", t.link.remote_host,
-                   t.link.remote ? t.link.remote->str() : std::string("does not resolve now"));
+    fmt::print("link:          {}, local {}{}", proto_name(link.proto), link.bind ? link.local.str() : "(not bound)",
+               link.float_remote ? ", float" : "");
+    if (!link.remote_host.empty())
+        fmt::print(", remote {} ({})", link.remote_host,
+                   link.remote ? link.remote->str() : std::string("does not resolve now"));
     else
         fmt::print(", remote: the first peer that authenticates");
     fmt::print("\n");
+}
+
+const char* wrap_name(const config::Options& o) {
+    if (o.tls.tls_crypt) return "tls-crypt";
+    if (o.tls.tls_auth) return "tls-auth";
+    return "none";
+}
+
+void print_tls_plan(const config::Options& o, const p2p::PreparedTls& t) {
+    const char* mode = o.tls.pull                        ? "TLS client (pull)"
+                       : o.mode == config::Mode::Server ? "TLS server for one client (mode server)"
+                       : o.tls.server                   ? "TLS point-to-point, server role"
+                                                        : "TLS point-to-point, client role";
+    print_device_and_link(o, mode, t.plan);
+    fmt::print("control:       certificates loaded and checked, wrap {}, hand-window {} s\n", wrap_name(o),
+               o.tls.hand_window);
+    fmt::print("data channel:  data-ciphers {}, auth {} (CBC only), reneg-sec {}\n", t.link.session.ncp.data_ciphers,
+               o.auth, o.tls.reneg_sec);
+    fmt::print("compression:   {}\n", compression(o));
+    fmt::print("keepalive:     ping {}, ping-restart {}\n", o.ping, o.ping_restart);
+    for (const auto& p : o.push) fmt::print("push:          {}\n", p);
+    if (o.ifconfig_push) fmt::print("ifconfig-push: {} {}\n", o.ifconfig_push->first, o.ifconfig_push->second);
+    fmt::print("options (OCC): {}\n", t.link.session.options);
+}
+
+void print_plan(const config::Options& o, const p2p::PreparedTunnel& t) {
+    print_device_and_link(o, "static-key point-to-point", t.link);
     fmt::print("data channel:  cipher {}, auth {}, key direction {}, replay window {} packets / {} s\n",
                t.channel.cipher_name(), t.channel.auth_name(), direction_name(o.key_direction), o.replay_window,
                o.replay_window_seconds);
@@ -79,7 +109,10 @@ int check_command(const std::string& config_file, const std::vector<std::string>
     try {
         if (o.dev.empty()) throw std::runtime_error("no device: add 'dev tun' (or dev tap) to the config");
         log::set_verbosity(o.verb);
-        print_plan(o, p2p::prepare_static_tunnel(o));
+        if (o.tls_requested())
+            print_tls_plan(o, p2p::prepare_tls_tunnel(o));
+        else
+            print_plan(o, p2p::prepare_static_tunnel(o));
     } catch (const std::exception& e) {
         fmt::print(stderr, "vpn: {}\n", e.what());
         return 1;

@@ -17,12 +17,6 @@ std::optional<config::Options> load_runnable(const std::string& config_file, con
         fmt::print(stderr, "vpn: {}\n", e.what());
         return std::nullopt;
     }
-    if (o.tls_requested()) {
-        // The config is valid, but the TLS runtime does not exist yet: say so at the
-        // directive that asked for it rather than run something else.
-        fmt::print(stderr, "vpn: {}: TLS mode is not supported yet\n", o.first_tls_directive->str());
-        return std::nullopt;
-    }
     return o;
 }
 

@@ -6,6 +6,7 @@
 #include "app/daemon.hpp"
 #include "app/load_config.hpp"
 #include "common/log/log.hpp"
+#include "p2p/tls_runner.hpp"
 #include "p2p/tunnel_runner.hpp"
 
 namespace vpn::app {
@@ -21,7 +22,7 @@ int run_command(const std::string& config_file, const std::vector<std::string>& 
         if (o.dev.empty()) throw std::runtime_error("no device: add 'dev tun' (or dev tap) to the config");
         p2p::RunHooks hooks;
         hooks.after_setup = [&] { become_daemon_and_drop(o); };
-        int status = p2p::run_static_tunnel(o, hooks);
+        int status = o.tls_requested() ? p2p::run_tls_tunnel(o, hooks) : p2p::run_static_tunnel(o, hooks);
         remove_pid_file(o);
         log::info("Exiting");
         return status;

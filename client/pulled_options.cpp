@@ -274,6 +274,13 @@ PullPolicy pull_policy(const config::Options& o) {
                             o.allow_compression == AllowCompression::Yes ||
                             (o.allow_compression == AllowCompression::Unset && own);
     p.tap = o.device_type() == config::DevType::Tap;
+    if (o.topology) {
+        switch (*o.topology) {
+            case config::Topology::Net30: p.default_topology = Topology::Net30; break;
+            case config::Topology::P2p: p.default_topology = Topology::P2p; break;
+            case config::Topology::Subnet: p.default_topology = Topology::Subnet; break;
+        }
+    }
     return p;
 }
 

@@ -113,8 +113,9 @@ struct PullPolicy {
     Topology default_topology = Topology::Net30;  // the config's `topology`
     bool tap = false;  // dev tap: ifconfig's 2nd word is a netmask whatever the topology
 };
-// compression_allowed from the config per §4 and tap from the device type; the other
-// fields keep their defaults.
+// compression_allowed from the config per §4, tap from the device type and
+// default_topology from the config's `topology` (net30 when unset); the other fields
+// keep their defaults.
 PullPolicy pull_policy(const config::Options& o);
 
 struct PullResult {

@@ -14,20 +14,19 @@ constexpr int kOccInterval = 10;
 constexpr int kOccTries = 12;
 }  // namespace
 
-PeerSession::PeerSession(SessionConfig cfg, ovpn::StaticDataChannel channel, Now now)
+PeerSession::PeerSession(SessionConfig cfg, std::unique_ptr<DataCodec> codec, Now now)
     : cfg_(std::move(cfg)),
-      channel_(std::move(channel)),
+      codec_(std::move(codec)),
       framing_(cfg_.lzo_compress, cfg_.lzo_adaptive) {
     restart(now);
 }
 
-std::size_t PeerSession::overhead() const { return channel_.overhead() + (cfg_.lzo_framing ? 1 : 0); }
+std::size_t PeerSession::overhead() const { return codec_->overhead() + (cfg_.lzo_framing ? 1 : 0); }
 
-std::size_t PeerSession::payload_offset() const { return channel_.payload_offset() + (cfg_.lzo_framing ? 1 : 0); }
+std::size_t PeerSession::payload_offset() const { return codec_->payload_offset() + (cfg_.lzo_framing ? 1 : 0); }
 
 void PeerSession::restart(Now now) {
-    channel_.reset_receive();
-    channel_.restart_send(now.wall);
+    codec_->restart(now);
     last_sent_ = last_received_ = now.mono;
     peer_seen_ = false;
     ping_due_ = occ_request_due_ = occ_reply_due_ = occ_exit_due_ = false;
@@ -42,13 +41,13 @@ std::size_t PeerSession::encapsulate(MutBytes buf, std::size_t off, std::size_t 
     if (cfg_.mss) clamp(packet);
     Bytes payload(packet);
     if (cfg_.lzo_framing) payload = framing_.frame(buf, off, len, scratch, now.wall);
-    std::size_t n = channel_.seal(payload, out, now.wall);
-    last_sent_ = now.mono;
+    std::size_t n = codec_->seal(payload, out, now);
+    if (n) last_sent_ = now.mono;
     return n;
 }
 
 PeerSession::Inbound PeerSession::decapsulate(Bytes datagram, MutBytes out, MutBytes scratch, Now now) {
-    auto opened = channel_.open(datagram, out, now.wall);
+    auto opened = codec_->open(datagram, out, now);
     if (!opened.ok) {
         note_drop(opened.reason, now.mono);
         return {Kind::Dropped, {}};
@@ -159,6 +158,16 @@ std::size_t PeerSession::next_control(MutBytes buf, std::size_t off) {
     return 0;
 }
 
+std::size_t PeerSession::next_datagram(MutBytes out, MutBytes scratch, Now now) {
+    constexpr std::size_t kOffset = 16;  // room for the compression header in front
+    for (;;) {
+        std::size_t len = next_control(control_buf_, kOffset);
+        if (len == 0) return 0;
+        std::size_t n = encapsulate(control_buf_, kOffset, len, out, scratch, now);
+        if (n) return n;  // else no key to seal with: that payload is lost, try the next
+    }
+}
+
 Verdict PeerSession::on_timer(Now now) {
     if (exit_deadline_) {
         if (now.mono >= *exit_deadline_) return Verdict::Exit;
@@ -183,7 +192,7 @@ Verdict PeerSession::on_timer(Now now) {
         return Verdict::Restart;
     }
     if (cfg_.ping > 0 && now.mono - last_sent_ >= cfg_.ping) ping_due_ = true;
-    if (!occ_reply_received_ && occ_requests_sent_ < kOccTries && now.mono >= next_occ_request_ && peer_seen_) {
+    if (cfg_.occ_requests && !occ_reply_received_ && occ_requests_sent_ < kOccTries && now.mono >= next_occ_request_ && peer_seen_) {
         occ_request_due_ = true;
         ++occ_requests_sent_;
         next_occ_request_ = now.mono + kOccInterval;

@@ -28,7 +28,6 @@ net::SockAddr from_endpoint(const asio::ip::tcp::endpoint& ep) {
     return a;
 }
 
-constexpr int kMaxRetrySeconds = 300;
 
 }  // namespace
 
@@ -42,6 +41,7 @@ TcpTransport::TcpTransport(asio::io_context& io, const LinkPlan& plan, Transport
       retry_timer_(io),
       framer_(max_packet),
       backlog_limit_(std::max<std::size_t>(64 * (max_packet + 2), std::size_t{1} << 19)) {
+    retry_seconds_ = plan_.connect_retry;
     writing_.reserve(backlog_limit_);
     pending_.reserve(backlog_limit_);
 }
@@ -103,15 +103,28 @@ void TcpTransport::connect_now() {
             schedule_reconnect();
             return;
         }
-        retry_seconds_ = 1;
+        retry_seconds_ = plan_.connect_retry;
+        failures_ = 0;
         on_connected();
     });
 }
 
 void TcpTransport::schedule_reconnect() {
-    log::info("Retrying TCP connection in {} s", retry_seconds_);
-    retry_timer_.expires_after(std::chrono::seconds(retry_seconds_));
-    retry_seconds_ = std::min(retry_seconds_ * 2, kMaxRetrySeconds);
+    // init.c: the next remote after connect-retry seconds; after a whole round of
+    // failures the wait doubles up to connect-retry-max.
+    int wait = plan_.connect_retry;
+    const std::size_t remotes = std::max<std::size_t>(plan_.remotes.size(), 1);
+    if (plan_.connect_retry_max > 0 && ++failures_ >= static_cast<std::size_t>(plan_.connect_retry_max) * remotes) {
+        log::info("No usable connection profiles are present (connect-retry-max {})", plan_.connect_retry_max);
+        if (events_.on_give_up) events_.on_give_up();
+        return;
+    }
+    if (next_remote(plan_)) {
+        wait = retry_seconds_;
+        retry_seconds_ = std::min(retry_seconds_ * 2, plan_.connect_retry_max_wait);
+    }
+    log::info("Retrying TCP connection in {} s", wait);
+    retry_timer_.expires_after(std::chrono::seconds(wait));
     retry_timer_.async_wait([this](const asio::error_code& ec) {
         if (!ec) connect_now();
     });
@@ -224,7 +237,7 @@ void TcpTransport::restart() {
     }
     if (!server_) {
         retry_timer_.cancel();
-        retry_seconds_ = 1;
+        retry_seconds_ = plan_.connect_retry;
         connect_now();
     }
 }

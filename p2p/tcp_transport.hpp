@@ -47,6 +47,7 @@ private:
     asio::ip::tcp::socket socket_;
     asio::steady_timer retry_timer_;
     int retry_seconds_ = 1;
+    std::size_t failures_ = 0;  // connection attempts since the last success
     bool connected_ = false;
     bool proven_ = false;  // the current connection delivered an authentic packet
     std::uint64_t generation_ = 0;  // invalidates handlers of a closed connection

@@ -21,6 +21,8 @@ struct TransportEvents {
     std::function<void(const std::string& why)> on_lost;
     // TCP: the send backlog drained below its limit again.
     std::function<void()> on_writable;
+    // TCP client: every remote was tried connect-retry-max times.
+    std::function<void()> on_give_up;
 };
 
 class Transport {

@@ -25,53 +25,71 @@ std::size_t buffer_size_for(std::size_t payload_max, std::size_t overhead) {
 // more (largest) datagram fits.
 constexpr std::size_t kTxArena = 256 * 1024;
 
-// Control payloads are built this far into their buffer: the compression header
-// goes in front of them.
-constexpr std::size_t kControlOffset = 16;
-
 }  // namespace
 
 Now clock_now() {
     timespec ts{};
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    return Now{ts.tv_sec, static_cast<std::int64_t>(::time(nullptr))};
+    return Now{ts.tv_sec, static_cast<std::int64_t>(::time(nullptr)), ts.tv_sec * 1000 + ts.tv_nsec / 1'000'000};
 }
 
-TunnelLoop::TunnelLoop(asio::io_context& io, int tun_fd, bool vnet_hdr, PeerSession& session, const LinkPlan& plan,
-                       std::size_t payload_max)
+TunnelLoop::TunnelLoop(asio::io_context& io, LinkSession& session, const LinkPlan& plan, std::size_t payload_max)
     : io_(io),
-      tun_fd_(tun_fd),
-      vnet_hdr_(vnet_hdr),
       session_(session),
       payload_max_(payload_max),
       tx_(kTxArena),
-      super_(vnet_hdr ? tun::offload::kVnetHdrSize + 65536 : 0),
       open_buf_(buffer_size_for(payload_max, session.overhead())),
       scratch_(buffer_size_for(payload_max, session.overhead())),
-      control_buf_(kControlOffset + 1024),
       tun_wait_(io),
       tick_(io),
+      wake_(io),
       signals_(io) {
     TransportEvents ev;
     ev.on_packets = [this](const RxBatch& b) { on_link_packets(b); };
     ev.on_connected = [this](const std::string&) {
-        if (!tun_armed_) arm_tun();
+        if (has_tun() && !tun_armed_) arm_tun();
+        send_control();  // TLS over TCP: the client's reset waits for the connection
+        schedule_wake();
     };
-    ev.on_lost = [this](const std::string&) { session_.restart(clock_now()); };
+    ev.on_lost = [this](const std::string&) {
+        session_.restart(clock_now());
+        schedule_wake();
+    };
     ev.on_writable = [this] {
-        if (!tun_armed_) arm_tun();
+        if (has_tun() && !tun_armed_) arm_tun();
     };
+    ev.on_give_up = [this] { stop(1); };
     transport_ = make_transport(io, plan, std::move(ev), buffer_size_for(payload_max, session.overhead()));
 }
 
-TunnelLoop::~TunnelLoop() {
-    if (tun_wait_.is_open()) tun_wait_.release();  // the fd belongs to the TunDevice
+TunnelLoop::~TunnelLoop() { detach_tun(); }
+
+void TunnelLoop::attach_tun(int tun_fd, bool vnet_hdr) {
+    detach_tun();
+    tun_fd_ = tun_fd;
+    vnet_hdr_ = vnet_hdr;
+    if (vnet_hdr && super_.empty()) super_.resize(tun::offload::kVnetHdrSize + 65536);
+    tun_wait_.assign(tun_fd_);
+    arm_tun();
+}
+
+void TunnelLoop::detach_tun() {
+    if (tun_fd_ < 0) return;
+    if (vnet_hdr_) coalescer_.flush();  // whatever was queued belongs to the old device
+    tun_wait_.cancel();
+    tun_wait_.release();  // the fd belongs to the TunDevice
+    tun_fd_ = -1;
+    tun_armed_ = false;
+}
+
+void TunnelLoop::stop(int status) {
+    exit_status_ = status;
+    exiting_ = true;
+    io_.stop();
 }
 
 void TunnelLoop::start() {
     transport_->start();
-    tun_wait_.assign(tun_fd_);
-    arm_tun();
     signals_.add(SIGINT);
     signals_.add(SIGTERM);
     signals_.add(SIGHUP);
@@ -94,8 +112,8 @@ int TunnelLoop::run() {
 void TunnelLoop::arm_tun() {
     tun_armed_ = true;
     tun_wait_.async_wait(asio::posix::stream_descriptor::wait_read, [this](const asio::error_code& ec) {
+        if (ec) return;  // cancelled by detach_tun: tun_armed_ is already reset
         tun_armed_ = false;
-        if (ec) return;
         on_tun_readable();
         // Back-pressure: with a congested TCP link, stop reading the TUN (the kernel
         // queues, then drops) until the link drains and on_writable re-arms us.
@@ -122,7 +140,10 @@ void TunnelLoop::seal_into_batch(std::size_t len, Now now) {
     }
     MutBytes out = tx_.tail();
     std::size_t n = session_.encapsulate(out, session_.payload_offset(), len, out, scratch_, now);
-    if (n == 0) return;  // send sequence exhausted; restart renews it
+    if (n == 0) {  // no data keys yet, or the send sequence is exhausted (restart renews it)
+        st.count(LinkDrop::NoKey);
+        return;
+    }
     tx_.commit(n);
     st.link_write_bytes += n;
     ++st.link_write_packets;
@@ -193,7 +214,7 @@ void TunnelLoop::on_link_packets(const RxBatch& b) {
             continue;
         }
         auto in = session_.decapsulate(b.datagram[i], open_buf_, scratch_, now);
-        if (in.kind == PeerSession::Kind::Dropped) {
+        if (in.kind == LinkSession::Kind::Dropped) {
             if (!transport_->datagram()) {
                 // OpenVPN treats an unauthenticated packet on TCP as fatal for the
                 // connection: the stream cannot be trusted any more.
@@ -204,14 +225,19 @@ void TunnelLoop::on_link_packets(const RxBatch& b) {
             continue;
         }
         transport_->authenticated(from);
-        if (in.kind == PeerSession::Kind::ToTun) to_tun(in.packet);
+        if (in.kind == LinkSession::Kind::ToTun) to_tun(in.packet);
     }
     if (vnet_hdr_) flush_coalescer();
     send_control();
+    schedule_wake();
 }
 
 void TunnelLoop::to_tun(Bytes packet) {
     auto& st = session_.stats();
+    if (tun_fd_ < 0) {  // keys before the device (pull client applying its push)
+        st.count(LinkDrop::TunWrite);
+        return;
+    }
     st.tun_write_bytes += packet.size();
     ++st.tun_write_packets;
     if (!vnet_hdr_) {
@@ -228,6 +254,7 @@ void TunnelLoop::to_tun(Bytes packet) {
 
 // One write per (super-)packet; each already carries its virtio header.
 void TunnelLoop::flush_coalescer() {
+    if (tun_fd_ < 0) return;
     for (Bytes w : coalescer_.flush())
         if (::write(tun_fd_, w.data(), w.size()) < 0) session_.stats().count(LinkDrop::TunWrite);
 }
@@ -235,21 +262,24 @@ void TunnelLoop::flush_coalescer() {
 void TunnelLoop::send_control() {
     if (!transport_->has_peer()) return;
     Now now = clock_now();
-    tx_.clear();
-    // Bounded by the session: at most one payload of each control kind is pending.
-    while (!tx_.full() && tx_.room() >= control_buf_.size() + session_.overhead()) {
-        std::size_t len = session_.next_control(control_buf_, kControlOffset);
-        if (len == 0) break;
-        std::size_t n = session_.encapsulate(control_buf_, kControlOffset, len, tx_.tail(), scratch_, now);
-        if (n == 0) break;
-        tx_.commit(n);
+    // Bounded by the session (a handful of control payloads, a TLS send window);
+    // a full arena goes out and the rest follows in the next one.
+    for (int rounds = 0; rounds < 64; ++rounds) {
+        tx_.clear();
+        while (!tx_.full() && tx_.room() >= 4096) {
+            std::size_t n = session_.next_datagram(tx_.tail(), scratch_, now);
+            if (n == 0) break;
+            tx_.commit(n);
+            session_.stats().link_write_bytes += n;
+            ++session_.stats().link_write_packets;
+        }
+        if (tx_.count == 0) return;
+        transport_->send(tx_);
     }
-    if (tx_.count) transport_->send(tx_);
 }
 
-void TunnelLoop::on_tick() {
-    Now now = clock_now();
-    switch (session_.on_timer(now)) {
+void TunnelLoop::on_verdict(Verdict v) {
+    switch (v) {
         case Verdict::Exit:
             exiting_ = true;
             io_.stop();
@@ -261,9 +291,29 @@ void TunnelLoop::on_tick() {
             break;
     }
     send_control();
+    schedule_wake();
+}
+
+void TunnelLoop::on_tick() {
+    on_verdict(session_.on_timer(clock_now()));
+    if (io_.stopped()) return;
     tick_.expires_after(std::chrono::seconds(1));
     tick_.async_wait([this](const asio::error_code& ec) {
         if (!ec) on_tick();
+    });
+}
+
+void TunnelLoop::schedule_wake() {
+    auto want = session_.next_wake_ms();
+    if (!want) return;
+    if (wake_at_ && *wake_at_ <= *want) return;  // an earlier wake is armed already
+    wake_at_ = *want;
+    std::int64_t delay = *want - clock_now().mono_ms;
+    wake_.expires_after(std::chrono::milliseconds(delay < 0 ? 0 : delay));
+    wake_.async_wait([this](const asio::error_code& ec) {
+        if (ec) return;
+        wake_at_.reset();
+        on_verdict(session_.on_timer(clock_now()));
     });
 }
 
@@ -271,6 +321,8 @@ void TunnelLoop::restart(const std::string& why) {
     log::info("SIGUSR1[soft,{}] received, process restarting", why);
     session_.restart(clock_now());
     transport_->restart();
+    send_control();
+    schedule_wake();
 }
 
 void TunnelLoop::report_stats() {
@@ -299,6 +351,7 @@ void TunnelLoop::on_signal(int signo) {
                 return;
             }
             send_control();
+            schedule_wake();
             break;
     }
     signals_.async_wait([this](const asio::error_code& ec, int s) {

@@ -9,10 +9,12 @@
 //                    ─► session.decapsulate into open_buf_ ─► Coalescer (consecutive
 //                    TCP segments become one super-packet) ─► one TUN write each
 //   1 s timer     ─► session.on_timer: pings, OCC, ping-restart, ping-exit, exit notify
+//                    (and sooner when session.next_wake_ms() asks: TLS retransmissions)
 //   signals       ─► SIGTERM/SIGINT exit, SIGUSR1/SIGHUP restart, SIGUSR2 statistics
 //
 // Buffers are allocated once here; the per-packet path allocates nothing.
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include <asio/io_context.hpp>
@@ -20,7 +22,7 @@
 #include <asio/signal_set.hpp>
 #include <asio/steady_timer.hpp>
 
-#include "p2p/peer_session.hpp"
+#include "p2p/link_session.hpp"
 #include "tun/offload/coalescer.hpp"
 #include "p2p/transport.hpp"
 
@@ -30,13 +32,22 @@ Now clock_now();
 
 class TunnelLoop {
 public:
-    // `tun_fd` stays owned by the caller; `payload_max` is the largest TUN packet;
-    // `vnet_hdr`: the device prefixes every packet with a virtio header.
-    TunnelLoop(asio::io_context& io, int tun_fd, bool vnet_hdr, PeerSession& session, const LinkPlan& plan,
-               std::size_t payload_max);
+    // `payload_max` is the largest TUN packet.
+    TunnelLoop(asio::io_context& io, LinkSession& session, const LinkPlan& plan, std::size_t payload_max);
     ~TunnelLoop();
 
+    // The device to carry: before start() (static key, TLS server) or once the
+    // tunnel is configured (pull client).  `tun_fd` stays owned by the caller;
+    // `vnet_hdr`: every packet has a virtio header.  detach_tun() before closing it.
+    void attach_tun(int tun_fd, bool vnet_hdr);
+    void detach_tun();
+    bool has_tun() const { return tun_fd_ >= 0; }
+
     void start();
+    // Send what the session has queued (after an event outside the loop's handlers).
+    void send_control();
+    // Stop with `status` (a fatal error found by a session callback).
+    void stop(int status);
     // Runs until exit; returns the exit status.
     int run();
 
@@ -50,16 +61,17 @@ private:
     void to_tun(Bytes packet);
     void flush_coalescer();
     void on_link_packets(const RxBatch& batch);
-    void send_control();
     void on_tick();
+    void on_verdict(Verdict v);
+    void schedule_wake();
     void on_signal(int signo);
     void restart(const std::string& why);
     void report_stats();
 
     asio::io_context& io_;
-    int tun_fd_;
-    bool vnet_hdr_;
-    PeerSession& session_;
+    int tun_fd_ = -1;
+    bool vnet_hdr_ = false;
+    LinkSession& session_;
     std::size_t payload_max_;
 
     TxBatch tx_;
@@ -67,12 +79,13 @@ private:
     tun::offload::Coalescer coalescer_;
     std::vector<std::uint8_t> open_buf_;
     std::vector<std::uint8_t> scratch_;
-    std::vector<std::uint8_t> control_buf_;
 
     std::unique_ptr<Transport> transport_;
     asio::posix::stream_descriptor tun_wait_;
     bool tun_armed_ = false;
     asio::steady_timer tick_;
+    asio::steady_timer wake_;
+    std::optional<std::int64_t> wake_at_;  // ms, when wake_ is armed
     asio::signal_set signals_;
     bool exiting_ = false;
     int exit_status_ = 0;

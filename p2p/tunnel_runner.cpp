@@ -13,8 +13,10 @@
 #include "common/openvpn/mss_clamp.hpp"
 #include "common/openvpn/occ_string.hpp"
 #include "common/process/command.hpp"
+#include "p2p/device_script.hpp"
 #include "p2p/device_setup.hpp"
 #include "p2p/link_plan.hpp"
+#include "p2p/mss_plan.hpp"
 #include "p2p/tunnel_loop.hpp"
 #include "pki/static_key.hpp"
 
@@ -41,32 +43,7 @@ pki::StaticKey load_key(const config::Options& o) {
     }
 }
 
-// options.c + mss.c: the default is 1492 bytes on the wire with tun-mtu 1500, else
-// tun-mtu as a fixed inner size; the clamp leaves room for our exact overhead.
-std::uint16_t mss_for(const config::Options& o, const ovpn::StaticDataChannel& ch, const LinkPlan& plan) {
-    ovpn::MssfixParams p;
-    if (o.mssfix) {
-        p.mssfix = *o.mssfix;
-        p.encap = o.mssfix_encap;
-        p.fixed = o.mssfix_fixed;
-    } else if (o.tun_mtu == 1500) {
-        p.mssfix = 1492;
-        p.encap = true;
-    } else {
-        p.mssfix = o.tun_mtu;
-        p.fixed = true;
-    }
-    const std::size_t pid = 8;  // long-form packet id inside the plaintext
-    std::size_t block = ch.overhead() - ch.payload_offset();
-    p.block_size = block;
-    p.crypto_overhead = ch.payload_offset() - (block ? pid : 0);
-    p.payload_overhead = (block ? pid : 0) + (o.lzo_framing() ? 1 : 0) +
-                         (o.device_type() == config::DevType::Tap ? 14 : 0);
-    bool tcp = plan.proto != config::Proto::Udp;
-    p.transport_overhead = tcp ? 2 : 0;
-    p.encap_overhead = (plan.family == AF_INET ? 20 : 40) + (tcp ? 20 : 8);
-    return ovpn::mssfix_value(p);
-}
+}  // namespace
 
 SessionConfig session_config(const config::Options& o) {
     SessionConfig c;
@@ -84,31 +61,6 @@ SessionConfig session_config(const config::Options& o) {
     return c;
 }
 
-// OpenVPN's up/down calling convention: cmd dev tun_mtu link_mtu local remote|netmask init
-void run_script(const config::Options& o, const std::string& cmdline, const char* type, const std::string& dev) {
-    auto argv = process::split_command(cmdline);
-    if (argv.empty()) throw std::runtime_error(fmt::format("--{}: cannot parse command '{}'", type, cmdline));
-    bool tap = o.device_type() == config::DevType::Tap;
-    std::string mtu = std::to_string(o.tun_mtu);
-    argv.insert(argv.end(), {dev, mtu, mtu, o.ifconfig_local.value_or(""), o.ifconfig_remote.value_or(""), "init"});
-    process::Env env = {{"script_type", type},     {"dev", dev},
-                        {"dev_type", tap ? "tap" : "tun"}, {"tun_mtu", mtu},
-                        {"script_context", "init"}, {"verb", std::to_string(o.verb)},
-                        {"config", o.config_file}};
-    if (o.ifconfig_local) env.emplace_back("ifconfig_local", *o.ifconfig_local);
-    if (o.ifconfig_remote) env.emplace_back(tap ? "ifconfig_netmask" : "ifconfig_remote", *o.ifconfig_remote);
-    for (std::size_t i = 0; i < o.routes.size(); ++i) {
-        env.emplace_back(fmt::format("route_network_{}", i + 1), o.routes[i].network);
-        env.emplace_back(fmt::format("route_netmask_{}", i + 1), o.routes[i].netmask);
-    }
-    log::info("{} {}", type, fmt::join(argv, " "));
-    int rc = process::run_command(argv, env, o.cd);
-    if (rc != 0)
-        throw std::runtime_error(fmt::format("--{} script '{}' failed (exit status {})", type, argv[0], rc));
-}
-
-}  // namespace
-
 PreparedTunnel prepare_static_tunnel(const config::Options& o) {
     auto key = load_key(o);
     ovpn::StaticChannelParams params;
@@ -119,7 +71,11 @@ PreparedTunnel prepare_static_tunnel(const config::Options& o) {
     ovpn::StaticDataChannel channel(key, to_channel_direction(o.key_direction), params);
     LinkPlan link = plan_link(o);
     SessionConfig session = session_config(o);
-    session.mss = mss_for(o, channel, link);
+    ChannelShape shape;
+    shape.block_size = channel.overhead() - channel.payload_offset();
+    shape.packet_id = shape.block_size ? 8 : 0;  // long-form packet id inside the plaintext
+    shape.crypto_overhead = channel.payload_offset() - shape.packet_id;
+    session.mss = mss_for(o, shape, link);
     return PreparedTunnel{std::move(channel), std::move(session), std::move(link)};
 }
 
@@ -134,23 +90,25 @@ int run_static_tunnel(const config::Options& o, const RunHooks& hooks) {
     PeerSession session(std::move(prepared.session), std::move(prepared.channel), clock_now());
 
     auto dev = open_device(o);
-    if (o.up) run_script(o, *o.up, "up", dev.name());
+    if (o.up) run_script(o, *o.up, "up", dev.name(), ScriptAddresses::from(o));
     add_routes(o, dev);
 
     std::size_t payload_max = static_cast<std::size_t>(o.tun_mtu) + (o.device_type() == config::DevType::Tap ? 32 : 0);
     asio::io_context io(1);
-    TunnelLoop loop(io, dev.fd(), dev.options().vnet_hdr, session, plan, payload_max);
+    TunnelLoop loop(io, session, plan, payload_max);
+    loop.attach_tun(dev.fd(), dev.options().vnet_hdr);
     loop.start();
     if (hooks.after_setup) hooks.after_setup();
     log::info("Initialization Sequence Completed");
     int status = loop.run();
 
     std::string name = dev.name();
+    loop.detach_tun();
     { auto closing = std::move(dev); }  // closing the fd removes the device, its addresses and routes
     log::info("Closing TUN/TAP interface {}", name);
     if (o.down) {
         try {
-            run_script(o, *o.down, "down", name);
+            run_script(o, *o.down, "down", name, ScriptAddresses::from(o));
         } catch (const std::exception& e) {
             log::error("{}", e.what());
         }

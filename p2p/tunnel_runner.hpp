@@ -26,6 +26,10 @@ struct PreparedTunnel {
 };
 PreparedTunnel prepare_static_tunnel(const config::Options& o);
 
+// The data session's settings from the options: framing, pings, OCC strings (mss
+// is left 0: it depends on the data channel).
+SessionConfig session_config(const config::Options& o);
+
 // Returns the process exit status (0 after SIGTERM/SIGINT or ping-exit).  Throws
 // std::runtime_error (and its subclasses from the key, crypto and tun layers) when
 // setup fails; the message is one line naming what failed.

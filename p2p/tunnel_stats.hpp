@@ -11,7 +11,8 @@
 namespace vpn::p2p {
 
 // Drops the runtime sees outside the codec.
-enum class LinkDrop : std::uint8_t { WrongSource, BadPayload, Truncated, TunWrite, LinkWrite, NoPeer, Count };
+// NoKey: a packet from the TUN with no data key to seal it (TLS: before keys).
+enum class LinkDrop : std::uint8_t { WrongSource, BadPayload, Truncated, TunWrite, LinkWrite, NoPeer, NoKey, Count };
 const char* link_drop_name(LinkDrop d);
 
 struct TunnelStats {

@@ -225,7 +225,11 @@ void UdpTransport::restart() {
     // A learned address is forgotten; a configured remote is resolved again.
     peer_.reset();
     confirmed_ = false;
-    if (!plan_.remote_host.empty()) {
+    if (plan_.remotes.size() > 1) {
+        next_remote(plan_);
+        log::info("UDP link remote: {}", plan_.remote ? plan_.remote->str() : plan_.remote_host);
+        if (plan_.remote) peer_ = plan_.remote;
+    } else if (!plan_.remote_host.empty()) {
         auto again = resolve_remote(plan_);
         if (again) peer_ = again;
         else if (plan_.remote) peer_ = plan_.remote;

@@ -83,13 +83,13 @@ int verify_callback(int preverify_ok, X509_STORE_CTX* xs) {
     return 1;
 }
 
-int parse_min_version(const std::string& v) {
-    if (v.empty() || v == "1.2") return TLS1_2_VERSION;
+int parse_version(const std::string& v, const char* what) {
+    if (v == "1.2") return TLS1_2_VERSION;
     if (v == "1.3") return TLS1_3_VERSION;
     // 1.0/1.1 are below what OpenSSL 3's default security level allows anyway.
     if (v == "1.0") return TLS1_VERSION;
     if (v == "1.1") return TLS1_1_VERSION;
-    throw TlsConfigError("tls-version-min: unknown version '" + v + "'");
+    throw TlsConfigError(std::string(what) + ": unknown version '" + v + "'");
 }
 
 }  // namespace
@@ -106,8 +106,12 @@ OpenSslTlsContext::OpenSslTlsContext(const TlsConfig& cfg) : server_(cfg.server)
     SSL_CTX_set_session_cache_mode(c, SSL_SESS_CACHE_OFF);
     SSL_CTX_set_num_tickets(c, 0);  // TLS 1.3 would otherwise send tickets after the handshake
     SSL_CTX_set_mode(c, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
-    if (SSL_CTX_set_min_proto_version(c, parse_min_version(cfg.tls_version_min)) != 1)
+    if (SSL_CTX_set_min_proto_version(
+            c, cfg.tls_version_min.empty() ? TLS1_2_VERSION : parse_version(cfg.tls_version_min, "tls-version-min")) != 1)
         throw TlsConfigError("tls-version-min: " + ssl_error("refused"));
+    if (!cfg.tls_version_max.empty() &&
+        SSL_CTX_set_max_proto_version(c, parse_version(cfg.tls_version_max, "tls-version-max")) != 1)
+        throw TlsConfigError("tls-version-max: " + ssl_error("refused"));
 
     if (!cfg.tls_cipher.empty() && SSL_CTX_set_cipher_list(c, cfg.tls_cipher.c_str()) != 1)
         throw TlsConfigError("tls-cipher: no usable cipher in '" + cfg.tls_cipher + "'");
@@ -141,10 +145,19 @@ OpenSslTlsContext::OpenSslTlsContext(const TlsConfig& cfg) : server_(cfg.server)
         if (cfg.peer_fingerprints.empty()) throw TlsConfigError("ca: missing (and no peer-fingerprint)");
         policy_.ca_less = true;
     } else {
-        std::vector<X509CrlPtr> crls;
-        if (!cfg.crl.empty())
-            crls = is_inline(cfg.crl) ? parse_crls(cfg.crl, kInlineName) : load_crls(cfg.crl);
-        TrustStore(certs_from(cfg.ca), std::move(crls)).install(SSL_CTX_get_cert_store(c));
+        auto cas = certs_from(cfg.ca);
+        if (!cfg.crl.empty() && !is_inline(cfg.crl)) {
+            std::vector<X509Ptr> shared;
+            for (const auto& ca : cas) shared.push_back(share(ca.get()));
+            crl_ = std::make_unique<CrlReloader>(std::move(shared), cfg.crl);
+            // No SSL exists yet, so replacing the context's store is safe here; later
+            // CRLs reach sessions through their own verify store (new_ssl).
+            SSL_CTX_set_cert_store(c, crl_->current().release());
+        } else {
+            std::vector<X509CrlPtr> crls;
+            if (!cfg.crl.empty()) crls = parse_crls(cfg.crl, kInlineName);
+            TrustStore(std::move(cas), std::move(crls)).install(SSL_CTX_get_cert_store(c));
+        }
     }
     // A server demands a client certificate (verify-client-cert require, the default).
     SSL_CTX_set_verify(c, SSL_VERIFY_PEER | (cfg.server ? SSL_VERIFY_FAIL_IF_NO_PEER_CERT : 0), verify_callback);
@@ -154,6 +167,20 @@ OpenSslTlsContext::OpenSslTlsContext(const TlsConfig& cfg) : server_(cfg.server)
 SSL* OpenSslTlsContext::new_ssl(VerifyState& state) const {
     SSL* ssl = SSL_new(ctx_.get());
     if (!ssl) throw TlsConfigError("SSL_new: " + ssl_error("out of memory"));
+    if (crl_) {
+        // 2.6 reloads before each new TLS session (ssl.c: key_state_init).
+        X509StorePtr store;
+        try {
+            store = crl_->current();
+        } catch (...) {
+            SSL_free(ssl);
+            throw;
+        }
+        if (SSL_set1_verify_cert_store(ssl, store.get()) != 1) {
+            SSL_free(ssl);
+            throw TlsConfigError("crl-verify: " + ssl_error("cannot attach the CRL store"));
+        }
+    }
     state.policy = &policy_;
     SSL_set_ex_data(ssl, verify_state_index(), &state);
     if (server_)

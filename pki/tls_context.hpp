@@ -18,6 +18,12 @@
 // The implementation of ovpn::session::TlsContext (kept here because common/ must
 // not depend on pki/).  A refused peer certificate leaves a one-line reason in the
 // connection's VerifyState, e.g. "VERIFY ERROR: depth=0, error=certificate has expired: CN=c".
+//
+// crl-verify FILE is re-read when the file changes: new_ssl() stats it and, if it
+// changed, reloads it for that session and every later one (pki/crl_reloader.hpp has
+// the rules: a CRL that fails to parse after a change is logged once and new peers
+// are refused until it is fixed; sessions already running keep the CRL they started with).  An inline
+// <crl-verify> never changes, as in 2.6.
 #include <openssl/ssl.h>
 
 #include <memory>
@@ -27,6 +33,7 @@
 #include <vector>
 
 #include "common/openvpn/session/tls_context.hpp"
+#include "pki/crl_reloader.hpp"
 #include "pki/peer_checks.hpp"
 
 namespace vpn::pki {
@@ -40,6 +47,7 @@ struct TlsConfig {
     std::string key;   // required
     std::string crl;   // optional
     std::string tls_version_min = "1.2";
+    std::string tls_version_max;  // "" = OpenSSL's highest
     std::string tls_cipher, tls_ciphersuites, tls_groups;  // "" = library default
     std::optional<RemoteCertTls> remote_cert_tls;
     std::string verify_x509_name;  // "" = no check
@@ -65,10 +73,13 @@ class OpenSslTlsContext final : public ovpn::session::TlsContext {
 public:
     // Build the context.  Throws TlsConfigError ("cert: ...", "tls-cipher: ...") or
     // PkiError (unreadable/corrupt PEM, key not matching its certificate).  The
-    // context is immutable afterwards and may be shared by many sessions.
+    // context is immutable afterwards, except for the CRL reloaded from its file, and
+    // may be shared by many sessions (new_ssl() is thread-safe).
     explicit OpenSslTlsContext(const TlsConfig& cfg);
 
     bool server() const override { return server_; }
+    // Also reloads the crl-verify file if it changed since the previous call (may
+    // block on a mutex held by a concurrent reload).
     SSL* new_ssl(ovpn::session::VerifyState& state) const override;
     SSL_CTX* get() const { return ctx_.get(); }
 
@@ -76,6 +87,9 @@ private:
     bool server_;
     SslCtxPtr ctx_;
     VerifyPolicy policy_;
+    // Set for `crl-verify FILE` with a CA; its own mutex makes it safe from the const
+    // new_ssl() of several threads (the pointer itself never changes).
+    std::unique_ptr<CrlReloader> crl_;
 };
 
 // The same, shared: what TlsSession takes.

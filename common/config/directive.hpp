@@ -33,6 +33,7 @@ struct LoadState {
     bool proto_plain_tcp = false;  // `proto tcp|tcp4|tcp6`: client or server decided later
     std::vector<Origin> remotes;     // parallel to Options::remotes
     std::optional<Origin> local, lport, nobind;
+    std::optional<Origin> proto;  // the last proto line
     std::optional<Origin> ifconfig;
     std::optional<Origin> up, down;
     std::optional<Origin> compression;        // last comp-lzo / compress line
@@ -43,6 +44,11 @@ struct LoadState {
     std::optional<Origin> keepalive;
     int keepalive_ping = 0;
     int keepalive_timeout = 0;
+
+    // mode server (directives_server.cpp, validate_server.cpp).
+    std::optional<Origin> first_push;     // the first push line
+    std::optional<Origin> ifconfig_push;  // the last ifconfig-push line
+    std::optional<Origin> topology;       // the last topology line
 
     // TLS family (directives_tls.cpp, validate_tls.cpp).  Each pair is the directive
     // name as written ("client", "ncp-ciphers") and where it first appeared.
@@ -104,6 +110,7 @@ std::span<const DirectiveSpec> process_directives();
 std::span<const DirectiveSpec> tls_directives();
 std::span<const DirectiveSpec> tls_session_directives();
 std::span<const DirectiveSpec> connect_directives();
+std::span<const DirectiveSpec> server_directives();
 std::span<const DirectiveSpec> ignored_directives();
 // OpenVPN 2.6 directives that later features will implement (an error for now).
 std::span<const std::string_view> not_yet_supported_directives();

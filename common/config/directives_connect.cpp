@@ -45,17 +45,15 @@ void parse_server_poll_timeout(ParseContext& c, const Directive& d) {
     c.opts.connect.server_poll_timeout = seconds_arg(d, 0);
 }
 
-#define COMING " (TLS mode, coming)"
 
 constexpr DirectiveSpec kRows[] = {
-    {"remote-random", 0, 0, "", "", "try the remotes in random order" COMING, parse_remote_random},
-    {"connect-retry", 1, 2, "N [MAX]", "seconds and optional maximum seconds", "wait N s before retrying a remote, doubling up to MAX (default 1 300)" COMING, parse_connect_retry},
-    {"connect-retry-max", 1, 1, "N", "number of attempts", "give up after N rounds through the remotes (default 0 = never)" COMING, parse_connect_retry_max},
-    {"resolv-retry", 1, 1, "N|infinite", "seconds or infinite", "retry name resolution for N seconds (default infinite)" COMING, parse_resolv_retry},
-    {"server-poll-timeout", 1, 1, "N", "seconds", "give up on a remote after N s without an answer (default 120)" COMING, parse_server_poll_timeout},
+    {"remote-random", 0, 0, "", "", "try the remotes in random order", parse_remote_random},
+    {"connect-retry", 1, 2, "N [MAX]", "seconds and optional maximum seconds", "wait N s before retrying a remote, doubling up to MAX (default 1 300)", parse_connect_retry},
+    {"connect-retry-max", 1, 1, "N", "number of attempts", "give up after N rounds through the remotes (default 0 = never)", parse_connect_retry_max},
+    {"resolv-retry", 1, 1, "N|infinite", "seconds or infinite", "retry name resolution for N seconds (default infinite)", parse_resolv_retry},
+    {"server-poll-timeout", 1, 1, "N", "seconds", "give up on a remote after N s without an answer (default 120)", parse_server_poll_timeout},
 };
 
-#undef COMING
 
 }  // namespace
 

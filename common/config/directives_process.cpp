@@ -114,7 +114,7 @@ void parse_config(ParseContext& c, const Directive& d) {
 }
 
 constexpr DirectiveSpec kRows[] = {
-    {"keepalive", 2, 2, "PING RESTART", "ping interval and restart timeout in seconds", "ping every PING s, restart after RESTART s of silence", parse_keepalive},
+    {"keepalive", 2, 2, "PING RESTART", "ping interval and restart timeout in seconds", "ping every PING s, restart after RESTART s of silence (mode server: after 2*RESTART, and pushes ping PING, ping-restart RESTART)", parse_keepalive},
     {"ping", 1, 1, "N", "seconds", "send a keepalive ping after N s without sending", parse_ping},
     {"ping-restart", 1, 1, "N", "seconds", "restart after N s without hearing the peer", parse_ping_restart},
     {"ping-exit", 1, 1, "N", "seconds", "exit after N s without hearing the peer", parse_ping_exit},

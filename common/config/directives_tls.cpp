@@ -142,8 +142,8 @@ void parse_tls_crypt(ParseContext& c, const Directive& d) {
 
 void parse_auth_user_pass(ParseContext& c, const Directive& d) {
     note_tls_directive(c, d, TlsKind::Only);
-    if (!d.inline_text && d.args.empty()) {
-        // options.c: no file means "stdin", i.e. ask on the terminal.
+    if (!d.inline_text && (d.args.empty() || d.args[0] == "stdin")) {
+        // options.c: no file, or the word "stdin", means ask on the terminal.
         c.opts.tls.auth_user_pass = KeySource{"", std::nullopt, d.origin};
         c.opts.tls.auth_user_pass_stdin = true;
         drop_pending(c, d.name);
@@ -158,25 +158,23 @@ void parse_push_peer_info(ParseContext& c, const Directive& d) {
     c.opts.tls.push_peer_info = true;
 }
 
-#define COMING " (TLS mode, coming)"
 
 constexpr DirectiveSpec kRows[] = {
-    {"tls-server", 0, 0, "", "", "TLS server role" COMING, parse_tls_server},
-    {"tls-client", 0, 0, "", "", "TLS client role" COMING, parse_tls_client},
-    {"client", 0, 0, "", "", "tls-client plus pull" COMING, parse_client},
-    {"pull", 0, 0, "", "", "accept options pushed by the server" COMING, parse_pull},
-    {"ca", 1, 1, "FILE|[inline]", "CA certificate file or [inline]", "CA certificates (PEM), or a <ca> block" COMING, parse_ca, Support::Supported, kInlineOk},
-    {"cert", 1, 1, "FILE|[inline]", "certificate file or [inline]", "this side's certificate (PEM), or a <cert> block" COMING, parse_cert, Support::Supported, kInlineOk},
-    {"key", 1, 1, "FILE|[inline]", "private key file or [inline]", "this side's private key (PEM), or a <key> block" COMING, parse_key, Support::Supported, kInlineOk},
-    {"dh", 1, 1, "FILE|none", "DH parameters file or none", "DH parameters for a server; none or absent: ECDHE only" COMING, parse_dh, Support::Supported, kInlineOk},
-    {"crl-verify", 1, 2, "FILE", "CRL file", "refuse peer certificates revoked by this CRL (PEM)" COMING, parse_crl_verify, Support::Supported, kInlineOk},
-    {"tls-auth", 1, 2, "FILE|[inline] [0|1]", "key file (or [inline]) and optional key direction 0 or 1", "HMAC-authenticate the control channel (2nd argument: key-direction)" COMING, parse_tls_auth, Support::Supported, kInlineOk},
-    {"tls-crypt", 1, 1, "FILE|[inline]", "key file or [inline]", "encrypt and authenticate the control channel" COMING, parse_tls_crypt, Support::Supported, kInlineOk},
-    {"auth-user-pass", 0, 1, "[FILE|[inline]]", "file (or [inline]) with username and password lines", "send a username and password (no FILE: ask)" COMING, parse_auth_user_pass, Support::Supported, kInlineOk},
-    {"push-peer-info", 0, 0, "", "", "send more details about this client to the server" COMING, parse_push_peer_info},
+    {"tls-server", 0, 0, "", "", "TLS server role", parse_tls_server},
+    {"tls-client", 0, 0, "", "", "TLS client role", parse_tls_client},
+    {"client", 0, 0, "", "", "tls-client plus pull", parse_client},
+    {"pull", 0, 0, "", "", "accept options pushed by the server", parse_pull},
+    {"ca", 1, 1, "FILE|[inline]", "CA certificate file or [inline]", "CA certificates (PEM), or a <ca> block", parse_ca, Support::Supported, kInlineOk},
+    {"cert", 1, 1, "FILE|[inline]", "certificate file or [inline]", "this side's certificate (PEM), or a <cert> block", parse_cert, Support::Supported, kInlineOk},
+    {"key", 1, 1, "FILE|[inline]", "private key file or [inline]", "this side's private key (PEM), or a <key> block", parse_key, Support::Supported, kInlineOk},
+    {"dh", 1, 1, "FILE|none", "DH parameters file or none", "DH parameters for a server; none or absent: ECDHE only", parse_dh, Support::Supported, kInlineOk},
+    {"crl-verify", 1, 2, "FILE", "CRL file", "refuse peer certificates revoked by this CRL (PEM)", parse_crl_verify, Support::Supported, kInlineOk},
+    {"tls-auth", 1, 2, "FILE|[inline] [0|1]", "key file (or [inline]) and optional key direction 0 or 1", "HMAC-authenticate the control channel (2nd argument: key-direction)", parse_tls_auth, Support::Supported, kInlineOk},
+    {"tls-crypt", 1, 1, "FILE|[inline]", "key file or [inline]", "encrypt and authenticate the control channel", parse_tls_crypt, Support::Supported, kInlineOk},
+    {"auth-user-pass", 0, 1, "[FILE|[inline]]", "file (or [inline]) with username and password lines", "send a username and password (no FILE: ask)", parse_auth_user_pass, Support::Supported, kInlineOk},
+    {"push-peer-info", 0, 0, "", "", "accepted for compatibility: a pull client always sends its IV_ variables (no extra detail)", parse_push_peer_info},
 };
 
-#undef COMING
 
 }  // namespace
 

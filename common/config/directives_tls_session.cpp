@@ -197,28 +197,26 @@ void parse_tls_groups(ParseContext& c, const Directive& d) {
     c.opts.tls.tls_groups = text_arg(d, 0, "a ':'-separated group list");
 }
 
-#define COMING " (TLS mode, coming)"
 
 constexpr DirectiveSpec kRows[] = {
-    {"data-ciphers", 1, 1, "LIST", "':'-separated cipher list", "data ciphers to negotiate (default AES-256-GCM:AES-128-GCM:CHACHA20-POLY1305)" COMING, parse_data_ciphers},
-    {"ncp-ciphers", 1, 1, "LIST", "':'-separated cipher list", "old name of data-ciphers" COMING, parse_data_ciphers},
-    {"data-ciphers-fallback", 1, 1, "NAME", "cipher name", "data cipher for a peer that cannot negotiate" COMING, parse_data_ciphers_fallback},
-    {"reneg-sec", 1, 2, "MAX [MIN]", "seconds and optional minimum seconds", "new data keys every MAX s (default 3600, 0 = off), jittered down to MIN" COMING, parse_reneg_sec},
-    {"reneg-bytes", 1, 1, "N", "byte count", "renegotiate after N bytes (0 = off)" COMING, parse_reneg_bytes},
-    {"reneg-pkts", 1, 1, "N", "packet count", "renegotiate after N packets (0 = off)" COMING, parse_reneg_pkts},
-    {"hand-window", 1, 1, "N", "seconds", "TLS handshake must finish within N s (default 60)" COMING, parse_hand_window},
-    {"tran-window", 1, 1, "N", "seconds", "old key stays valid N s after a renegotiation (default 3600)" COMING, parse_tran_window},
-    {"remote-cert-tls", 1, 1, "server|client", "server or client", "require the peer certificate's key usage for this role" COMING, parse_remote_cert_tls},
-    {"verify-x509-name", 1, 2, "NAME [TYPE]", "name and optional type subject, name or name-prefix", "check the peer's subject (TYPE subject), CN (name) or CN prefix (name-prefix)" COMING, parse_verify_x509_name},
-    {"peer-fingerprint", 1, 1, "SHA256", "SHA-256 fingerprint AB:CD:...", "pin the peer certificate's SHA-256; may repeat; without ca: CA-less" COMING, parse_peer_fingerprint, Support::Supported, kInlineOk},
-    {"tls-version-min", 1, 2, "V [or-highest]", "TLS version 1.0..1.3 and optional or-highest", "lowest TLS version: 1.0, 1.1, 1.2 (default) or 1.3" COMING, parse_tls_version_min},
-    {"tls-version-max", 1, 1, "V", "TLS version 1.0..1.3", "highest TLS version: 1.0, 1.1, 1.2 or 1.3" COMING, parse_tls_version_max},
-    {"tls-cipher", 1, 1, "LIST", "OpenSSL cipher list", "TLS 1.2 cipher list" COMING, parse_tls_cipher},
-    {"tls-ciphersuites", 1, 1, "LIST", "TLS 1.3 cipher suite list", "TLS 1.3 cipher suites" COMING, parse_tls_ciphersuites},
-    {"tls-groups", 1, 1, "LIST", "':'-separated group list", "key exchange groups" COMING, parse_tls_groups},
+    {"data-ciphers", 1, 1, "LIST", "':'-separated cipher list", "data ciphers to negotiate (default AES-256-GCM:AES-128-GCM:CHACHA20-POLY1305)", parse_data_ciphers},
+    {"ncp-ciphers", 1, 1, "LIST", "':'-separated cipher list", "old name of data-ciphers", parse_data_ciphers},
+    {"data-ciphers-fallback", 1, 1, "NAME", "cipher name", "data cipher for a peer that cannot negotiate", parse_data_ciphers_fallback},
+    {"reneg-sec", 1, 2, "MAX [MIN]", "seconds and optional minimum seconds", "new data keys every MAX s (default 3600, 0 = off), jittered down to MIN", parse_reneg_sec},
+    {"reneg-bytes", 1, 1, "N", "byte count", "renegotiate after N bytes (0 = off)", parse_reneg_bytes},
+    {"reneg-pkts", 1, 1, "N", "packet count", "renegotiate after N packets (0 = off)", parse_reneg_pkts},
+    {"hand-window", 1, 1, "N", "seconds", "TLS handshake must finish within N s (default 60)", parse_hand_window},
+    {"tran-window", 1, 1, "N", "seconds", "old key stays valid N s after a renegotiation (default 3600)", parse_tran_window},
+    {"remote-cert-tls", 1, 1, "server|client", "server or client", "require the peer certificate's key usage for this role", parse_remote_cert_tls},
+    {"verify-x509-name", 1, 2, "NAME [TYPE]", "name and optional type subject, name or name-prefix", "check the peer's subject (TYPE subject), CN (name) or CN prefix (name-prefix)", parse_verify_x509_name},
+    {"peer-fingerprint", 1, 1, "SHA256", "SHA-256 fingerprint AB:CD:...", "pin the peer certificate's SHA-256; may repeat; without ca: CA-less", parse_peer_fingerprint, Support::Supported, kInlineOk},
+    {"tls-version-min", 1, 2, "V [or-highest]", "TLS version 1.0..1.3 and optional or-highest", "lowest TLS version: 1.0, 1.1, 1.2 (default) or 1.3", parse_tls_version_min},
+    {"tls-version-max", 1, 1, "V", "TLS version 1.0..1.3", "highest TLS version: 1.0, 1.1, 1.2 or 1.3", parse_tls_version_max},
+    {"tls-cipher", 1, 1, "LIST", "OpenSSL cipher list", "TLS 1.2 cipher list", parse_tls_cipher},
+    {"tls-ciphersuites", 1, 1, "LIST", "TLS 1.3 cipher suite list", "TLS 1.3 cipher suites", parse_tls_ciphersuites},
+    {"tls-groups", 1, 1, "LIST", "':'-separated group list", "key exchange groups", parse_tls_groups},
 };
 
-#undef COMING
 
 }  // namespace
 

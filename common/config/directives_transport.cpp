@@ -86,6 +86,7 @@ void parse_proto(ParseContext& c, const Directive& d) {
     c.opts.proto = p.proto;
     c.opts.family = p.family;
     c.state.proto_plain_tcp = p.plain_tcp;
+    c.state.proto = d.origin;
 }
 
 void parse_port(ParseContext& c, const Directive& d) {

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace vpn::config {
@@ -22,6 +23,12 @@ struct Origin {
 enum class DevType { Tun, Tap };
 enum class Proto { Udp, TcpServer, TcpClient };
 enum class Family { Any, V4, V6 };  // udp4/tcp4-client... pin the family
+
+// `mode` (options.c: MODE_POINT_TO_POINT, MODE_SERVER).  Our server serves one TLS
+// client (no pool, no client-config-dir): see directives_server.cpp.
+enum class Mode { P2p, Server };
+// `topology` (options.c: parse_topology); unset means 2.6's default, net30.
+enum class Topology { Net30, P2p, Subnet };
 
 enum class KeyDirection { Bidirectional, Normal /* "0" */, Inverse /* "1" */ };
 
@@ -179,6 +186,16 @@ struct Options {
     // The first directive of the TLS family (tls-client, ca, data-ciphers... see
     // directives_tls.cpp), kept for the runtime's "TLS mode is not supported yet".
     std::optional<Origin> first_tls_directive;
+
+    // --- mode server (one TLS client) ----------------------------------------------
+    Mode mode = Mode::P2p;
+    std::optional<Origin> mode_origin;  // the last `mode` line
+    std::optional<Topology> topology;
+    // Each `push "OPTION ARGS"` as written (no ',', at most 255 bytes), then under
+    // mode server the "ping N" / "ping-restart N" that keepalive adds (helper.c).
+    std::vector<std::string> push;
+    // ifconfig-push LOCAL REMOTE-NETMASK: the client's ifconfig, dotted quads as written.
+    std::optional<std::pair<std::string, std::string>> ifconfig_push;
 
     // --- process -----------------------------------------------------------------
     int verb = 1;

@@ -28,11 +28,13 @@ void derive_dev_type(Options& o) {
 void check_ifconfig(const Options& o, const LoadState& st, const WarningSink& warn) {
     if (!st.ifconfig || !o.ifconfig_remote) return;
     const std::uint32_t second = parse_ipv4(*o.ifconfig_remote).value_or(0);
-    if (o.device_type() == DevType::Tap) {
+    const bool tap = o.device_type() == DevType::Tap;
+    if (tap || o.topology == Topology::Subnet) {
+        // tun.c: ifconfig_sanity_check -- tun with topology subnet is addressed like tap.
         if (!is_contiguous_netmask(second)) {
-            fail(*st.ifconfig, fmt::format("'ifconfig': with a tap device the second argument is a netmask; "
+            fail(*st.ifconfig, fmt::format("'ifconfig': with {} the second argument is a netmask; "
                                            "{} is not one, expected e.g. 255.255.255.0",
-                                           shown(*o.ifconfig_remote)));
+                                           tap ? "a tap device" : "topology subnet", shown(*o.ifconfig_remote)));
         }
     } else if ((second & 0xff000000u) == 0xff000000u) {
         emit(warn, *st.ifconfig,
@@ -87,9 +89,16 @@ void expand_keepalive(Options& o, const LoadState& st) {
         fail(*st.keepalive, "'keepalive' conflicts with ping, ping-restart and ping-exit, expected either "
                             "keepalive or the ping directives");
     }
-    // Point-to-point expansion; a server would double the restart and push both.
     o.ping = ping;
-    o.ping_restart = restart;
+    if (o.mode == Mode::Server) {
+        // helper.c: helper_keepalive -- the server waits twice as long as its client
+        // and pushes the pair; helpers run after parsing, so these follow every push line.
+        o.ping_restart = restart * 2;  // restart <= 1e9 (seconds_arg): no overflow
+        o.push.push_back(fmt::format("ping {}", ping));
+        o.push.push_back(fmt::format("ping-restart {}", restart));
+    } else {
+        o.ping_restart = restart;
+    }
 }
 
 void check_scripts(const Options& o, const LoadState& st) {
@@ -117,6 +126,7 @@ void check_compression(const Options& o, const LoadState& st) {
 void validate(Options& o, const LoadState& st, const WarningSink& warn) {
     derive_dev_type(o);
     if (st.proto_plain_tcp) o.proto = o.remotes.empty() ? Proto::TcpServer : Proto::TcpClient;
+    validate_server(o, st, warn);
     check_ifconfig(o, st, warn);
     check_addresses(o, st);
     expand_keepalive(o, st);

@@ -8,12 +8,16 @@ namespace vpn::config {
 // Completes and checks `opts`:
 //  * dev-type from the dev name's tun/tap prefix (error at the dev line otherwise);
 //  * plain `proto tcp` becomes tcp-client with a remote, tcp-server without;
-//  * ifconfig: for tap the 2nd address must be a netmask (error), for tun a
-//    netmask-looking peer address is warned about, as tun.c: ifconfig_sanity_check;
+//  * mode server and its directives, by validate_server() (before the rest);
+//  * ifconfig: for tap or topology subnet the 2nd address must be a netmask (error),
+//    for tun a netmask-looking peer address is warned about, as tun.c:
+//    ifconfig_sanity_check;
 //  * ifconfig/local/remote addresses distinct, nobind only with a remote and without
 //    local/lport (options.c: options_postprocess_verify_ce);
 //  * keepalive: both values > 0, restart >= 2 * ping, no ping/ping-restart/ping-exit
-//    alongside, then expanded to ping + ping-restart (helper.c: helper_keepalive);
+//    alongside, then expanded as helper.c: helper_keepalive does: ping + ping-restart;
+//    under mode server ping-restart is twice the timeout and "ping N",
+//    "ping-restart TIMEOUT" are appended to Options::push;
 //  * up/down need script-security >= 2 (OpenVPN checks at run time; we refuse early);
 //  * real compression (comp-lzo yes|adaptive, compress lzo) with allow-compression no;
 //  * `secret [inline]` without a <secret> block;
@@ -22,6 +26,17 @@ namespace vpn::config {
 // Throws ConfigError naming the line that the rule is about.  Does not require dev or
 // secret: what a run needs is main's business.
 void validate(Options& opts, const LoadState& state, const WarningSink& warn);
+
+// The mode-server rules (validate_server.cpp; options.c: options_postprocess_verify_ce
+// "Check consistency of --mode server options"), each error at the line it is about:
+//  * mode server: pull/client and secret refused, tls-server required, no remote,
+//    no nobind, no tcp-client transport;
+//  * push and ifconfig-push only with mode server;
+//  * ifconfig-push: with tap or topology subnet the 2nd address must be a netmask;
+//    on tun net30/p2p a netmask-looking one is warned about and the two must differ;
+//  * warned: topology subnet on tun with ifconfig-push but no push "topology ..."
+//    (2.6 pushes none without its `server` helper; the client would assume net30).
+void validate_server(Options& opts, const LoadState& state, const WarningSink& warn);
 
 // The TLS-mode rules (validate_tls.cpp), each error at the line it is about:
 //  * tls-server with tls-client/client, and secret with either (whichever came second);

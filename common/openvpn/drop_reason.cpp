@@ -14,6 +14,7 @@ const char* drop_name(Drop d) {
         case Drop::Decompress: return "decompress";
         case Drop::BadCompressHeader: return "bad-compress-header";
         case Drop::Oversize: return "oversize";
+        case Drop::NoKey: return "no-key";
         case Drop::Count: break;
     }
     return "unknown";

@@ -17,6 +17,7 @@ enum class Drop : std::uint8_t {
     Decompress,         // compressed payload did not decompress (corrupt or too large)
     BadCompressHeader,  // unknown compression framing byte
     Oversize,           // does not fit the caller's buffer
+    NoKey,              // TLS mode: a data packet for a key_id we hold no key for
     Count
 };
 

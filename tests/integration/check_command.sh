@@ -32,6 +32,14 @@ printf 'dev tun\nsecret missing.key\n' >nokey.conf
 if out=$("$VPN_BIN" check nokey.conf 2>&1); then nt_fail "a missing key passed the check"; fi
 [[ $out == *"nokey.conf:2: "*"missing.key"* ]] || nt_fail "missing key: $out"
 printf 'client\ndev tun\nremote 192.168.77.1\nca ca.crt\ncert c.crt\nkey c.key\n' >tls.conf
-if out=$("$VPN_BIN" check tls.conf 2>&1); then nt_fail "a TLS config passed the check"; fi
-[[ $out == "vpn: tls.conf:1: TLS mode is not supported yet" ]] || nt_fail "TLS config: $out"
+if out=$("$VPN_BIN" check tls.conf 2>&1); then nt_fail "a TLS config with missing files passed the check"; fi
+[[ $(wc -l <<<"$out") == 1 && $out == *".crt: cannot read"* ]] || nt_fail "TLS config with missing files: $out"
+"$VPN_BIN" pki --dir pki init >/dev/null && "$VPN_BIN" pki --dir pki build-ca >/dev/null &&
+    "$VPN_BIN" pki --dir pki issue client c >/dev/null || nt_fail "vpn pki failed"
+printf 'client\ndev tun\nremote 192.168.77.1\nca pki/ca.crt\ncert pki/issued/c.crt\nkey pki/private/c.key\n' >tls.conf
+out=$("$VPN_BIN" check tls.conf 2>&1) || nt_fail "a good TLS config failed the check: $out"
+grep -qF "mode:          TLS client (pull)" <<<"$out" || nt_fail "TLS check: $out"
+printf 'client\ndev tun\nremote 192.168.77.1\nca pki/ca.crt\ncert pki/issued/c.crt\nkey pki/private/ca.key\n' >tls.conf
+if out=$("$VPN_BIN" check tls.conf 2>&1); then nt_fail "a key not matching its certificate passed the check"; fi
+[[ $(wc -l <<<"$out") == 1 ]] || nt_fail "mismatched key: not one line: $out"
 nt_pass

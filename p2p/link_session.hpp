@@ -1,0 +1,59 @@
+#pragma once
+// What the TunnelLoop drives: one peer's session, sans-IO.  The static-key
+// PeerSession and the TLS-mode TlsLink both implement it; the loop only moves bytes
+// between the TUN, the transport and this interface, and calls the timers.
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "common/util/bytes.hpp"
+#include "p2p/data_codec.hpp"
+#include "p2p/tunnel_stats.hpp"
+
+namespace vpn::p2p {
+
+enum class Verdict { None, Restart, Exit };
+
+class LinkSession {
+public:
+    virtual ~LinkSession() = default;
+
+    // Upper bound of the bytes a datagram adds to its payload (buffer sizing).
+    virtual std::size_t overhead() const = 0;
+    // Where a TUN packet should be placed in the output buffer to be sealed in place.
+    // May change when keys change; ask before every batch.
+    virtual std::size_t payload_offset() const = 0;
+
+    // Seal the `len` payload bytes at buf[off..] (buf[off-1] writable) into `out`;
+    // `scratch` holds len + len/16 + 67 bytes.  0 = nothing to send (no keys yet).
+    virtual std::size_t encapsulate(MutBytes buf, std::size_t off, std::size_t len, MutBytes out, MutBytes scratch,
+                                    Now now) = 0;
+
+    enum class Kind { ToTun, Consumed, Dropped };
+    struct Inbound {
+        Kind kind;
+        Bytes packet;  // ToTun: inside `out` or `scratch`
+    };
+    // One datagram from the link.  Consumed: authentic, nothing for the TUN.
+    // Dropped: not authentic (counted).  `out`/`scratch` as PeerSession documents.
+    virtual Inbound decapsulate(Bytes datagram, MutBytes out, MutBytes scratch, Now now) = 0;
+
+    // The next complete datagram the session wants on the wire (keepalive, OCC,
+    // control-channel packets), written to `out`; 0 when none is due.
+    virtual std::size_t next_datagram(MutBytes out, MutBytes scratch, Now now) = 0;
+
+    // The 1-second timers; also call when next_wake_ms() is reached.
+    virtual Verdict on_timer(Now now) = 0;
+    // Monotonic ms at which on_timer wants to run before the next 1-second tick.
+    virtual std::optional<std::int64_t> next_wake_ms() const { return std::nullopt; }
+    virtual const std::string& verdict_reason() const = 0;
+
+    // Shutdown requested; Exit when nothing is left to announce.
+    virtual Verdict begin_exit(Now now, bool can_notify) = 0;
+    // Start over (ping-restart, SIGUSR1, link lost): fresh state, new handshake.
+    virtual void restart(Now now) = 0;
+    virtual TunnelStats& stats() = 0;
+};
+
+}  // namespace vpn::p2p
