@@ -39,6 +39,14 @@ public:
     // Dropped: not authentic (counted).  `out`/`scratch` as PeerSession documents.
     virtual Inbound decapsulate(Bytes datagram, MutBytes out, MutBytes scratch, Now now) = 0;
 
+    // May this datagram be looked at although it comes from another address than the
+    // peer's (a server's new client starting a session)?  If it then authenticates,
+    // the transport adopts its address.
+    virtual bool accepts_new_source(Bytes datagram) const {
+        (void)datagram;
+        return false;
+    }
+
     // The next complete datagram the session wants on the wire (keepalive, OCC,
     // control-channel packets), written to `out`; 0 when none is due.
     virtual std::size_t next_datagram(MutBytes out, MutBytes scratch, Now now) = 0;

@@ -50,6 +50,10 @@ LinkSession::Inbound TlsLink::decapsulate(Bytes datagram, MutBytes out, MutBytes
     return on_control(datagram, now);
 }
 
+bool TlsLink::accepts_new_source(Bytes datagram) const {
+    return cfg_.server && opcode_of(datagram) == kOpHardResetClientV2 && (datagram[0] & 7) == 0;
+}
+
 LinkSession::Inbound TlsLink::on_control(Bytes datagram, Now now) {
     auto& st = peer_.stats();
     // Every wrapped control packet carries the sender's session id in clear after the

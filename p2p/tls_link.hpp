@@ -65,6 +65,8 @@ public:
                             Now now) override;
     Inbound decapsulate(Bytes datagram, MutBytes out, MutBytes scratch, Now now) override;
     std::size_t next_datagram(MutBytes out, MutBytes scratch, Now now) override;
+    // Server: a client's HARD_RESET_CLIENT_V2 from anywhere (one client, the latest wins).
+    bool accepts_new_source(Bytes datagram) const override;
     Verdict on_timer(Now now) override;
     std::optional<std::int64_t> next_wake_ms() const override;
     const std::string& verdict_reason() const override { return reason_; }

@@ -206,7 +206,7 @@ void TunnelLoop::on_link_packets(const RxBatch& b) {
             continue;
         }
         const net::SockAddr& from = *b.from[i];
-        if (!transport_->source_allowed(from)) {
+        if (!transport_->source_allowed(from) && !session_.accepts_new_source(b.datagram[i])) {
             st.count(LinkDrop::WrongSource);
             if (log::enabled(log::Level::Debug))  // the strings cost an allocation per packet
                 log::debug("Incoming packet rejected from {}, expected peer address {}", from.str(),
