@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job, end to end: installs what is missing, builds, then brings up the
 # classic static-key tunnel from configs/ between two network namespaces and shows
-# ping and a bulk transfer crossing it.  Needs root.  Cleans up after itself.
+# ping and a bulk transfer crossing it; then the same with certificates from
+# `vpn pki` and a TLS control channel.  Needs root.  Cleans up after itself.
 #
 #   [vpn-demo-server] 192.168.77.1 ==veth== 192.168.77.2 [vpn-demo-client]
 #        tun 10.0.0.1  <======= encrypted UDP 1194 =======>  tun 10.0.0.2
@@ -51,7 +52,7 @@ ip netns exec $srv "$vpn" static-server.conf --verb 3 --log server.log & pids+=(
 ip netns exec $cli "$vpn" static-client.conf --verb 3 --log client.log & pids+=($!)
 wait_log server.log "Initialization Sequence Completed"
 wait_log client.log "Initialization Sequence Completed"
-ip -n $cli -brief addr show dev tun0
+ip -n $cli -brief addr show type tun
 
 step "ping across the tunnel: client 10.0.0.2 -> server 10.0.0.1"
 ip netns exec $cli ping -c 4 -i 0.2 10.0.0.1
@@ -68,4 +69,30 @@ grep -E "TUN/TAP (read|write) bytes|TCP/UDP (read|write) bytes|drops total" serv
 kill -TERM "${pids[0]}" "${pids[1]}"
 wait "${pids[0]}" "${pids[1]}" 2>/dev/null || true
 pids=()
-echo "tunnel down; namespaces and key removed."
+echo "static-key tunnel down."
+
+step "a certificate authority: vpn pki init / build-ca / issue server / issue client"
+"$vpn" pki init >/dev/null
+"$vpn" pki build-ca --cn "Demo CA" >/dev/null
+"$vpn" pki issue server server >/dev/null
+"$vpn" pki issue client client >/dev/null
+"$vpn" pki list
+cp "$repo"/configs/tls-server.conf "$repo"/configs/tls-client.conf .
+echo "--- tls-server.conf"; grep -v '^#' tls-server.conf; echo "--- tls-client.conf"; grep -v '^#' tls-client.conf
+
+step "start both ends: vpn tls-server.conf / vpn tls-client.conf"
+ip netns exec $srv "$vpn" tls-server.conf --verb 3 --log tls-server.log & pids+=($!)
+ip netns exec $cli "$vpn" tls-client.conf --verb 3 --log tls-client.log & pids+=($!)
+wait_log tls-client.log "Initialization Sequence Completed"
+grep -E "Control Channel|Data Channel|PUSH" tls-client.log | cut -d' ' -f3- | sed 's/^/client: /'
+ip -n $cli -brief addr show type tun
+
+step "ping and bulk transfer across the TLS tunnel: client 10.8.0.2 -> server 10.8.0.1"
+ip netns exec $cli ping -c 4 -i 0.2 10.8.0.1
+ip netns exec $srv iperf3 -s -1 -B 10.8.0.1 >/dev/null & pids+=($!)
+sleep 0.5
+ip netns exec $cli iperf3 -c 10.8.0.1 -t 5 -f m | sed -n '/- - -/,$p'
+kill -TERM "${pids[0]}" "${pids[1]}"
+wait "${pids[0]}" "${pids[1]}" 2>/dev/null || true
+pids=()
+echo "tunnels down; namespaces, keys and certificates removed."

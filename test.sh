@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install what is missing, build, and run every test: unit tests, namespace
 # integration tests, interop with stock OpenVPN 2.6, and the unit tests plus the
-# vpn<->vpn tunnel again under AddressSanitizer + UndefinedBehaviorSanitizer.
+# vpn<->vpn tunnel and a TLS server refusing bad certificates again under
+# AddressSanitizer + UndefinedBehaviorSanitizer.
 # Needs root (network namespaces, TUN devices).  Exit status 0 = all passed.
 set -euo pipefail
 cd "$(dirname "$(readlink -f "$0")")"
@@ -33,6 +34,7 @@ export ASAN_OPTIONS="log_path=$reports/asan:halt_on_error=1:detect_leaks=1"
 export UBSAN_OPTIONS="log_path=$reports/ubsan:halt_on_error=1:print_stacktrace=1"
 run "unit (asan+ubsan)" build-asan/unit_tests
 run "p2p_udp (asan+ubsan)" env VPN_BIN="$PWD/build-asan/vpn" bash tests/integration/p2p_udp.sh
+run "tls_refusals (asan+ubsan)" env VPN_BIN="$PWD/build-asan/vpn" bash tests/integration/tls_refusals.sh
 unset ASAN_OPTIONS UBSAN_OPTIONS
 if compgen -G "$reports/*" >/dev/null; then
   echo "sanitizer reports:"; cat "$reports"/*

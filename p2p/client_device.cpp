@@ -70,8 +70,20 @@ void ClientDevice::run(const client::RouteAction& a) {
         case K::DelAddressP2p: tun::del_address_p2p(ifindex, a.local, a.peer); break;
         case K::AddAddress: tun::add_address(ifindex, a.local, a.prefix_len); break;
         case K::DelAddress: tun::del_address(ifindex, a.local, a.prefix_len); break;
-        case K::AddRoute: tun::add_route(a.dst, a.prefix_len, a.gateway, outside ? server_ifindex_ : ifindex, a.metric); break;
-        case K::DelRoute: tun::del_route(a.dst, a.prefix_len, a.gateway, outside ? server_ifindex_ : ifindex, a.metric); break;
+        case K::AddRoute:
+        case K::DelRoute:
+            // route.c: a route the kernel refuses is an error in the log, not the end
+            // of the connection (a pushed route may duplicate one the address made).
+            try {
+                if (a.kind == K::AddRoute)
+                    tun::add_route(a.dst, a.prefix_len, a.gateway, outside ? server_ifindex_ : ifindex, a.metric);
+                else
+                    tun::del_route(a.dst, a.prefix_len, a.gateway, outside ? server_ifindex_ : ifindex, a.metric);
+            } catch (const std::exception& e) {
+                log::error("ERROR: {} failed: {}", a.describe(), e.what());
+                return;
+            }
+            break;
     }
     log::info("{}", a.describe());
 }

@@ -62,9 +62,11 @@ int run_tls_tunnel(const config::Options& o, const RunHooks& hooks) {
     TunnelLoop* loop = nullptr;
     TlsLink* link = nullptr;
     bool announced = false;
+    bool fatal = false;  // a push could not be applied: the loop is stopping
 
     TlsLinkHooks h;
     h.on_up = [&](const ovpn::session::TlsSession& s) {
+        if (fatal) return;
         if (!o.tls.pull || client_dev.open()) {
             if (!s.peer_username().empty()) log::info("peer authenticated as user '{}'", s.peer_username());
             log::info("Initialization Sequence Completed");
@@ -96,6 +98,7 @@ int run_tls_tunnel(const config::Options& o, const RunHooks& hooks) {
             if (client_dev.apply(p) == ClientDevice::Result::Opened) loop->attach_tun(client_dev.fd(), client_dev.vnet_hdr());
         } catch (const std::exception& e) {
             log::error("Exiting due to fatal error: {}", e.what());
+            fatal = true;
             loop->stop(1);
         }
         return {};
