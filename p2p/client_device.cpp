@@ -1,7 +1,9 @@
 #include "p2p/client_device.hpp"
 
+#include <linux/rtnetlink.h>
 #include <netinet/in.h>
 
+#include <cstring>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -23,6 +25,17 @@ std::string settings_key(const client::RoutePlan& plan) {
     return k;
 }
 
+// route.c get_default_gateway: the main table's default route with the lowest
+// metric, whatever the path to the server is.  (RTM_GETROUTE for 0.0.0.0 would
+// answer with the local route: 0.0.0.0 is "this host".)
+std::optional<tun::RouteInfo> default_route() {
+    std::optional<tun::RouteInfo> best;
+    for (auto& r : tun::list_routes(254))
+        if (r.prefix_len == 0 && r.type == RTN_UNICAST && (!best || r.metric.value_or(0) < best->metric.value_or(0)))
+            best = r;
+    return best;
+}
+
 }  // namespace
 
 ClientDevice::~ClientDevice() {
@@ -31,6 +44,18 @@ ClientDevice::~ClientDevice() {
     } catch (const std::exception& e) {
         log::error("{}", e.what());
     }
+}
+
+// The server's IPv4 address, also when a dual-stack socket holds it v4-mapped.
+std::optional<tun::Ipv4> ClientDevice::server_ipv4() const {
+    if (!plan_.remote) return std::nullopt;
+    if (plan_.remote->family() == AF_INET)
+        return tun::Ipv4{reinterpret_cast<const sockaddr_in*>(&plan_.remote->storage)->sin_addr.s_addr};
+    const auto* in6 = reinterpret_cast<const sockaddr_in6*>(&plan_.remote->storage);
+    if (plan_.remote->family() != AF_INET6 || !IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr)) return std::nullopt;
+    std::uint32_t be = 0;
+    std::memcpy(&be, in6->sin6_addr.s6_addr + 12, 4);
+    return tun::Ipv4{be};
 }
 
 client::LocalRoutes ClientDevice::local_routes() const {
@@ -42,15 +67,11 @@ client::LocalRoutes ClientDevice::local_routes() const {
         else
             log::warn("WARNING: {}", err);
     }
-    if (plan_.remote && plan_.remote->family() == AF_INET) {
-        auto* in = reinterpret_cast<const sockaddr_in*>(&plan_.remote->storage);
-        tun::Ipv4 server{in->sin_addr.s_addr};
+    if (auto server = server_ipv4()) {
         l.server = server;
-        if (auto r = tun::route_to(server)) {
-            l.net_gateway = r->gateway;
-            l.server_on_link = !r->gateway;
-        }
+        if (auto r = tun::route_to(*server)) l.server_on_link = !r->gateway;
     }
+    if (auto d = default_route()) l.net_gateway = d->gateway;
     l.tap = o_.device_type() == config::DevType::Tap;
     l.config_tun_mtu = o_.tun_mtu;
     return l;
@@ -99,8 +120,8 @@ ClientDevice::Result ClientDevice::apply(const client::PulledOptions& pulled) {
     close();
     for (const auto& w : plan.warnings) log::warn("{}", w);
     server_ifindex_ = 0;
-    if (local.server)
-        if (auto r = tun::route_to(*local.server)) server_ifindex_ = r->ifindex;
+    // The pinned host route to the server leaves by the default route's interface.
+    if (auto d = default_route()) server_ifindex_ = d->ifindex;
 
     dev_.emplace(open_device(o_));
     route_plan_ = std::move(plan);

@@ -32,6 +32,7 @@ public:
 
 private:
     client::LocalRoutes local_routes() const;
+    std::optional<tun::Ipv4> server_ipv4() const;
     void run(const client::RouteAction& a);
 
     const config::Options& o_;

@@ -74,6 +74,10 @@ public:
 
     // Drive the timers; call at least once a second.
     Verdict on_timer(Now now) override;
+    // At once when the peer's OCC_EXIT is waiting to be acted on.
+    std::optional<std::int64_t> next_wake_ms() const override {
+        return exit_from_peer_ ? std::optional<std::int64_t>(0) : std::nullopt;
+    }
     const std::string& verdict_reason() const override { return reason_; }
 
     // Shutdown requested: starts explicit-exit-notify (if configured and `can_notify`,

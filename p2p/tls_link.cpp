@@ -239,6 +239,10 @@ void TlsLink::check_renegotiation(Now now) {
 }
 
 Verdict TlsLink::on_timer(Now now) {
+    if (start_at_ms_ && now.mono_ms >= *start_at_ms_) {
+        start_at_ms_.reset();
+        new_client_session(now);
+    }
     if (tls_) {
         tls_->on_timer(now.mono_ms);
         drain(now);
@@ -251,7 +255,7 @@ Verdict TlsLink::on_timer(Now now) {
     }
     check_renegotiation(now);
     if (tls_) drain(now);
-    if (!cfg_.server && cfg_.server_poll_timeout > 0 && !codec_->has_send_key() &&
+    if (tls_ && !cfg_.server && cfg_.server_poll_timeout > 0 && !codec_->has_send_key() &&
         now.mono - attempt_since_ >= cfg_.server_poll_timeout && pending_verdict_ == Verdict::None) {
         log::info("Server poll timeout, restarting");
         fail_session("server_poll", Verdict::Restart);
@@ -282,6 +286,8 @@ std::optional<std::int64_t> TlsLink::next_wake_ms() const {
     if (tls_) take(tls_->next_timeout());
     take(codec_->next_wake_ms());
     take(next_push_request_ms_);
+    take(start_at_ms_);
+    take(peer_.next_wake_ms());
     if (pending_verdict_ != Verdict::None) take(std::int64_t{0});
     return t;
 }
@@ -308,10 +314,11 @@ void TlsLink::restart(Now now) {
     push_done_ = false;
     next_push_request_ms_.reset();
     push_options_.clear();
-    if (cfg_.server)
-        tls_.reset();
-    else
-        new_client_session(now);
+    tls_.reset();
+    if (!cfg_.server) {
+        log::info("Restart pause, {} ms", cfg_.restart_pause_ms);
+        start_at_ms_ = now.mono_ms + cfg_.restart_pause_ms;
+    }
 }
 
 }  // namespace vpn::p2p

@@ -41,6 +41,9 @@ struct TlsLinkConfig {
     int server_poll_timeout = 0;
     // Client over UDP: give up (Exit) after this many failed attempts in a row (0 = never).
     int max_attempts = 0;
+    // Client: the pause before a restarted session sends its reset (init.c "Restart
+    // pause": --connect-retry), so a server that is going away is not asked again at once.
+    int restart_pause_ms = 1000;
 };
 
 struct TlsLinkHooks {
@@ -107,6 +110,7 @@ private:
     std::int64_t key_since_ = 0;  // mono seconds the current key was installed
     std::int64_t attempt_since_ = 0;  // client: mono seconds this session started
     int failed_attempts_ = 0;         // client: sessions in a row that never came up
+    std::optional<std::int64_t> start_at_ms_;  // client: a restarted session begins then
     std::uint32_t peer_id_ = ovpn::kNoPeerId;
 };
 

@@ -177,6 +177,7 @@ PreparedTls prepare_tls_tunnel(const config::Options& o) {
 
     p.plan = plan_link(o);
     c.server_poll_timeout = o.connect.server_poll_timeout;
+    c.restart_pause_ms = o.connect.connect_retry * 1000;
     if (o.proto == config::Proto::Udp && o.connect.connect_retry_max > 0)
         c.max_attempts = o.connect.connect_retry_max * static_cast<int>(std::max<std::size_t>(p.plan.remotes.size(), 1));
     c.peer = session_config(o);
