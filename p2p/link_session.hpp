@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "common/net/sock_addr.hpp"
 #include "common/util/bytes.hpp"
 #include "p2p/data_codec.hpp"
 #include "p2p/tunnel_stats.hpp"
@@ -34,18 +35,37 @@ public:
     struct Inbound {
         Kind kind;
         Bytes packet;  // ToTun: inside `out` or `scratch`
+        // The packet proves its sender is our peer (a data packet, or a control packet
+        // of a session that is up): a TCP connection becomes the peer's, a floating
+        // UDP peer moves.  A UDP peer's first packet is adopted regardless.
+        bool proves_peer = true;
     };
     // One datagram from the link.  Consumed: authentic, nothing for the TUN.
     // Dropped: not authentic (counted).  `out`/`scratch` as PeerSession documents.
     virtual Inbound decapsulate(Bytes datagram, MutBytes out, MutBytes scratch, Now now) = 0;
 
-    // May this datagram be looked at although it comes from another address than the
-    // peer's (a server's new client starting a session)?  If it then authenticates,
-    // the transport adopts its address.
-    virtual bool accepts_new_source(Bytes datagram) const {
+    // A datagram from another address than the UDP peer's: may it be looked at (a
+    // server's new client starting a session while the current one is served)?  If
+    // so it goes to decapsulate_foreign(); what the session answers comes out of
+    // next_foreign(); once the newcomer proved itself, take_new_peer() names the
+    // address the transport must adopt.
+    virtual bool accepts_new_source(Bytes datagram, const net::SockAddr& from) const {
         (void)datagram;
+        (void)from;
         return false;
     }
+    virtual Inbound decapsulate_foreign(Bytes datagram, const net::SockAddr& from, Now now) {
+        (void)datagram;
+        (void)from;
+        (void)now;
+        return {Kind::Dropped, {}};
+    }
+    virtual std::size_t next_foreign(MutBytes out, net::SockAddr& to) {
+        (void)out;
+        (void)to;
+        return 0;
+    }
+    virtual std::optional<net::SockAddr> take_new_peer() { return std::nullopt; }
 
     // The next complete datagram the session wants on the wire (keepalive, OCC,
     // control-channel packets), written to `out`; 0 when none is due.

@@ -50,39 +50,147 @@ LinkSession::Inbound TlsLink::decapsulate(Bytes datagram, MutBytes out, MutBytes
     return on_control(datagram, now);
 }
 
-bool TlsLink::accepts_new_source(Bytes datagram) const {
-    return cfg_.server && opcode_of(datagram) == kOpHardResetClientV2 && (datagram[0] & 7) == 0;
+bool TlsLink::accepts_new_source(Bytes datagram, const net::SockAddr& from) const {
+    if (!cfg_.server) return false;
+    if (cand_ && cand_->addr && cand_->addr->same_endpoint(from)) return true;
+    return is_new_client_reset(datagram);
+}
+
+bool TlsLink::is_new_client_reset(Bytes datagram) const {
+    // Every wrapped control packet carries the sender's session id in clear after the
+    // opcode byte (tls-auth and tls-crypt alike): 1 + 8 bytes.
+    if (!cfg_.server || opcode_of(datagram) != kOpHardResetClientV2 || (datagram[0] & 7) != 0 ||
+        datagram.size() <= 9)
+        return false;
+    auto known = tls_ ? tls_->remote_session_id() : std::nullopt;
+    return !known || !std::equal(known->begin(), known->end(), datagram.begin() + 1);
+}
+
+LinkSession::Inbound TlsLink::decapsulate_foreign(Bytes datagram, const net::SockAddr& from, Now now) {
+    return to_candidate(datagram, from, now);
+}
+
+// A client at `from` (nullopt: the current peer's address) starting a session while
+// the current one is up.  It runs beside it and replaces it only once its TLS
+// handshake and key exchange are done -- a forged, replayed or unfinished reset never
+// costs the current client its tunnel (2.6 p2p: the untrusted key-state slot).
+LinkSession::Inbound TlsLink::to_candidate(Bytes datagram, std::optional<net::SockAddr> from, Now now) {
+    auto& st = peer_.stats();
+    const bool same = cand_ && ((!cand_->addr && !from) || (cand_->addr && from && cand_->addr->same_endpoint(*from)));
+    if (same && !is_other_reset(*cand_->tls, datagram)) {
+        const std::size_t before = cand_->tls->dropped();
+        cand_->tls->on_packet(datagram, now.mono_ms);
+        const bool authentic = cand_->tls->dropped() == before;
+        drain_candidate(now);
+        if (!authentic) st.count(ovpn::Drop::BadHmac);
+        return {authentic ? Kind::Consumed : Kind::Dropped, {}, false};
+    }
+    if (opcode_of(datagram) != kOpHardResetClientV2) {
+        st.count(ovpn::Drop::NoKey);
+        return {Kind::Dropped, {}, false};
+    }
+    auto fresh = std::make_unique<TlsSession>(cfg_.ctx, cfg_.session);
+    fresh->start(now.mono_ms);
+    fresh->on_packet(datagram, now.mono_ms);
+    if (fresh->dropped() > 0) {
+        st.count(ovpn::Drop::BadHmac);
+        return {Kind::Dropped, {}, false};
+    }
+    cand_.emplace();
+    cand_->tls = std::move(fresh);
+    cand_->addr = from;
+    drain_candidate(now);
+    return {Kind::Consumed, {}, false};
+}
+
+// A reset with another session id than `s` has: the client started over once more.
+// (Its own reset retransmitted goes to `s`.)
+bool TlsLink::is_other_reset(const TlsSession& s, Bytes datagram) const {
+    if (opcode_of(datagram) != kOpHardResetClientV2 || datagram.size() <= 9) return false;
+    auto known = s.remote_session_id();
+    return known && !std::equal(known->begin(), known->end(), datagram.begin() + 1);
+}
+
+void TlsLink::drain_candidate(Now now) {
+    while (cand_) {
+        auto e = cand_->tls->next_event();
+        if (!e) break;
+        switch (e->kind) {
+            case SessionEvent::Kind::Send:
+                // At the peer's own address its packets share the peer's queue.
+                if (!cand_->addr && out_.size() < 256)
+                    out_.push_back(std::move(e->bytes));
+                else if (cand_->out.size() < 256)
+                    cand_->out.push_back(std::move(e->bytes));
+                break;
+            case SessionEvent::Kind::KeysReady: {
+                // Proven: it becomes the session; its key is installed like any first key.
+                log::info("a new client session replaces the current one");
+                codec_->clear();
+                if (cand_->addr) out_.clear();  // the old peer's, now at another address
+                for (auto& pkt : cand_->out) out_.push_back(std::move(pkt));
+                if (cand_->addr) new_peer_ = cand_->addr;
+                tls_ = std::move(cand_->tls);
+                cand_.reset();
+                on_keys(*e, now);
+                drain(now);
+                return;
+            }
+            case SessionEvent::Kind::Failed:
+                log::error("{}", e->text);
+                cand_.reset();
+                return;
+            default:
+                break;  // Established, messages: nothing before the keys
+        }
+    }
+}
+
+std::size_t TlsLink::next_foreign(MutBytes out, net::SockAddr& to) {
+    if (!cand_ || !cand_->addr || cand_->out.empty()) return 0;
+    auto pkt = std::move(cand_->out.front());
+    cand_->out.pop_front();
+    if (pkt.size() > out.size()) return 0;
+    std::copy(pkt.begin(), pkt.end(), out.begin());
+    to = *cand_->addr;
+    return pkt.size();
+}
+
+std::optional<net::SockAddr> TlsLink::take_new_peer() {
+    auto a = new_peer_;
+    new_peer_.reset();
+    return a;
 }
 
 LinkSession::Inbound TlsLink::on_control(Bytes datagram, Now now) {
     auto& st = peer_.stats();
-    // Every wrapped control packet carries the sender's session id in clear after the
-    // opcode byte (tls-auth and tls-crypt alike): 1 + 8 bytes.
-    if (cfg_.server && opcode_of(datagram) == kOpHardResetClientV2 && (datagram[0] & 7) == 0 &&
-        datagram.size() > 9) {
-        auto known = tls_ ? tls_->remote_session_id() : std::nullopt;
-        if (!known || !std::equal(known->begin(), known->end(), datagram.begin() + 1)) {
-            // A client starting over (or a new one): a fresh session, which replaces
-            // the current one only if the packet authenticates.
-            auto fresh = std::make_unique<TlsSession>(cfg_.ctx, cfg_.session);
-            fresh->start(now.mono_ms);
-            fresh->on_packet(datagram, now.mono_ms);
-            if (fresh->dropped() > 0) {
-                st.count(ovpn::Drop::BadHmac);
-                return {Kind::Dropped, {}};
-            }
-            if (tls_ && codec_->has_send_key()) log::info("a new client session replaces the current one");
-            codec_->clear();
-            peer_.restart(now);
-            out_.clear();
-            tls_ = std::move(fresh);
-            drain(now);
-            return {Kind::Consumed, {}};
+    if (is_new_client_reset(datagram)) {
+        // With a session up, a new one must prove itself first; without, it takes over.
+        if (tls_ && codec_->has_send_key()) return to_candidate(datagram, std::nullopt, now);
+        auto fresh = std::make_unique<TlsSession>(cfg_.ctx, cfg_.session);
+        fresh->start(now.mono_ms);
+        fresh->on_packet(datagram, now.mono_ms);
+        if (fresh->dropped() > 0) {
+            st.count(ovpn::Drop::BadHmac);
+            return {Kind::Dropped, {}, false};
         }
+        codec_->clear();
+        peer_.restart(now);
+        out_.clear();
+        tls_ = std::move(fresh);
+        drain(now);
+        return {Kind::Consumed, {}, false};
+    }
+    if (cand_ && !cand_->addr) {
+        // Same address as the peer: the packet belongs to the candidate if its session
+        // id says so.
+        auto known = cand_->tls->remote_session_id();
+        if (known && datagram.size() > 9 && std::equal(known->begin(), known->end(), datagram.begin() + 1))
+            return to_candidate(datagram, std::nullopt, now);
     }
     if (!tls_) {
         st.count(ovpn::Drop::NoKey);
-        return {Kind::Dropped, {}};
+        return {Kind::Dropped, {}, false};
     }
     const std::size_t before = tls_->dropped();
     tls_->on_packet(datagram, now.mono_ms);
@@ -90,9 +198,9 @@ LinkSession::Inbound TlsLink::on_control(Bytes datagram, Now now) {
     drain(now);
     if (!authentic) {
         st.count(ovpn::Drop::BadHmac);
-        return {Kind::Dropped, {}};
+        return {Kind::Dropped, {}, false};
     }
-    return {Kind::Consumed, {}};
+    return {Kind::Consumed, {}, codec_->has_send_key()};
 }
 
 void TlsLink::drain(Now now) {
@@ -113,25 +221,9 @@ void TlsLink::drain(Now now) {
                     next_push_request_ms_ = now.mono_ms + kPushRequestIntervalMs;
                 }
                 break;
-            case SessionEvent::Kind::KeysReady: {
-                const bool first = !codec_->has_send_key();
-                log::info("Data Channel: key_id {}: {}", e->key_id, e->text);
-                if (cfg_.server && first) {
-                    // 2.6 servers give every client that does P_DATA_V2 a peer-id; we
-                    // have one client, so 0.
-                    peer_id_ = ovpn::peer_info_iv_proto(tls_->peer_info()) & ovpn::iv_proto::kDataV2
-                                   ? 0
-                                   : ovpn::kNoPeerId;
-                    codec_->set_peer_id(peer_id_);
-                }
-                codec_->install(e->key_id, std::move(e->channel), now);
-                key_since_ = now.mono;
-                if (first) {
-                    peer_.restart(now);
-                    if (hooks_.on_up) hooks_.on_up(*tls_);
-                }
+            case SessionEvent::Kind::KeysReady:
+                on_keys(*e, now);
                 break;
-            }
             case SessionEvent::Kind::ControlMessage:
                 on_message(e->text, now);
                 break;
@@ -142,6 +234,23 @@ void TlsLink::drain(Now now) {
                 fail_session(e->text, Verdict::Restart);
                 return;
         }
+    }
+}
+
+void TlsLink::on_keys(SessionEvent& e, Now now) {
+    const bool first = !codec_->has_send_key();
+    log::info("Data Channel: key_id {}: {}", e.key_id, e.text);
+    if (cfg_.server && first) {
+        // 2.6 servers give every client that does P_DATA_V2 a peer-id; we have one
+        // client, so 0.
+        peer_id_ = ovpn::peer_info_iv_proto(tls_->peer_info()) & ovpn::iv_proto::kDataV2 ? 0 : ovpn::kNoPeerId;
+        codec_->set_peer_id(peer_id_);
+    }
+    codec_->install(e.key_id, std::move(e.channel), now);
+    key_since_ = now.mono;
+    if (first) {
+        peer_.restart(now);
+        if (hooks_.on_up) hooks_.on_up(*tls_);
     }
 }
 
@@ -247,6 +356,10 @@ Verdict TlsLink::on_timer(Now now) {
         tls_->on_timer(now.mono_ms);
         drain(now);
     }
+    if (cand_) {
+        cand_->tls->on_timer(now.mono_ms);
+        drain_candidate(now);
+    }
     codec_->on_timer(now);
     if (tls_ && cfg_.pull && !push_done_ && next_push_request_ms_ && now.mono_ms >= *next_push_request_ms_) {
         tls_->send_control_message("PUSH_REQUEST", now.mono_ms);
@@ -284,6 +397,7 @@ std::optional<std::int64_t> TlsLink::next_wake_ms() const {
         if (x && (!t || *x < *t)) t = x;
     };
     if (tls_) take(tls_->next_timeout());
+    if (cand_) take(cand_->tls->next_timeout());
     take(codec_->next_wake_ms());
     take(next_push_request_ms_);
     take(start_at_ms_);
@@ -310,6 +424,7 @@ void TlsLink::restart(Now now) {
     codec_->clear();
     peer_.restart(now);
     out_.clear();
+    cand_.reset();
     pending_verdict_ = Verdict::None;
     push_done_ = false;
     next_push_request_ms_.reset();

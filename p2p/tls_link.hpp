@@ -10,9 +10,10 @@
 // Roles: a client (with `pull`: PUSH_REQUEST every 5 s until the whole PUSH_REPLY set
 // arrived, handed to hooks.on_push before the data keys exist), a P2P TLS peer, or a
 // server for one client (answers PUSH_REQUEST with hooks.push_for).  A server
-// accepts a HARD_RESET_CLIENT_V2 with a new session id at any time and lets it
-// replace the current session: one client, the latest wins (a multi-client server
-// is server/'s job).  Renegotiation by reneg-sec / -bytes / -pkts from either side;
+// accepts a HARD_RESET_CLIENT_V2 with a new session id at any time, from any address:
+// while a session is up, the newcomer runs beside it as a candidate and replaces it
+// once its handshake and key exchange are done (one client, the latest proven one
+// wins; a multi-client server is server/'s job).  Renegotiation by reneg-sec / -bytes / -pkts from either side;
 // a failed session restarts (client) or waits for the next client (server).
 #include <deque>
 #include <functional>
@@ -68,8 +69,12 @@ public:
                             Now now) override;
     Inbound decapsulate(Bytes datagram, MutBytes out, MutBytes scratch, Now now) override;
     std::size_t next_datagram(MutBytes out, MutBytes scratch, Now now) override;
-    // Server: a client's HARD_RESET_CLIENT_V2 from anywhere (one client, the latest wins).
-    bool accepts_new_source(Bytes datagram) const override;
+    // Server: a new client's HARD_RESET_CLIENT_V2 from anywhere, and what follows from
+    // that address, run as a candidate beside the current session (see to_candidate).
+    bool accepts_new_source(Bytes datagram, const net::SockAddr& from) const override;
+    Inbound decapsulate_foreign(Bytes datagram, const net::SockAddr& from, Now now) override;
+    std::size_t next_foreign(MutBytes out, net::SockAddr& to) override;
+    std::optional<net::SockAddr> take_new_peer() override;
     Verdict on_timer(Now now) override;
     std::optional<std::int64_t> next_wake_ms() const override;
     const std::string& verdict_reason() const override { return reason_; }
@@ -88,6 +93,11 @@ private:
     void new_client_session(Now now);
     Inbound on_control(Bytes datagram, Now now);
     void drain(Now now);
+    void on_keys(ovpn::session::SessionEvent& e, Now now);
+    bool is_new_client_reset(Bytes datagram) const;
+    bool is_other_reset(const ovpn::session::TlsSession& s, Bytes datagram) const;
+    Inbound to_candidate(Bytes datagram, std::optional<net::SockAddr> from, Now now);
+    void drain_candidate(Now now);
     void on_message(const std::string& text, Now now);
     void fail_session(const std::string& why, Verdict v);
     void check_renegotiation(Now now);
@@ -98,6 +108,15 @@ private:
     PeerSession peer_;
     std::unique_ptr<ovpn::session::TlsSession> tls_;
     std::deque<std::vector<std::uint8_t>> out_;  // wrapped control packets to send
+
+    // Server: a newer client's session, until it has keys (then it replaces tls_).
+    struct Candidate {
+        std::unique_ptr<ovpn::session::TlsSession> tls;
+        std::optional<net::SockAddr> addr;  // nullopt: at the current peer's address
+        std::deque<std::vector<std::uint8_t>> out;
+    };
+    std::optional<Candidate> cand_;
+    std::optional<net::SockAddr> new_peer_;  // a promoted candidate's address, for the transport
 
     std::string reason_;
     Verdict pending_verdict_ = Verdict::None;

@@ -31,6 +31,14 @@ public:
     virtual void start() = 0;
     // Sends every datagram of `batch`; drops what cannot go (counted in send_failures).
     virtual void send(const TxBatch& batch) = 0;
+    // One datagram to another address than the peer's (UDP: a server's new client
+    // proving itself while the current one is served).  False where there is no
+    // such thing (TCP) or the socket refused it.
+    virtual bool send_to(Bytes datagram, const net::SockAddr& to) {
+        (void)datagram;
+        (void)to;
+        return false;
+    }
     // True when a packet sent now would reach the peer (known address / connection up).
     virtual bool has_peer() const = 0;
     // TCP with a full backlog: stop reading the TUN until on_writable.

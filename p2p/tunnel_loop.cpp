@@ -206,7 +206,12 @@ void TunnelLoop::on_link_packets(const RxBatch& b) {
             continue;
         }
         const net::SockAddr& from = *b.from[i];
-        if (!transport_->source_allowed(from) && !session_.accepts_new_source(b.datagram[i])) {
+        if (!transport_->source_allowed(from)) {
+            if (session_.accepts_new_source(b.datagram[i], from)) {
+                session_.decapsulate_foreign(b.datagram[i], from, now);
+                if (auto adopt = session_.take_new_peer()) transport_->authenticated(*adopt);
+                continue;
+            }
             st.count(LinkDrop::WrongSource);
             if (log::enabled(log::Level::Debug))  // the strings cost an allocation per packet
                 log::debug("Incoming packet rejected from {}, expected peer address {}", from.str(),
@@ -224,7 +229,8 @@ void TunnelLoop::on_link_packets(const RxBatch& b) {
             }
             continue;
         }
-        transport_->authenticated(from);
+        if (in.proves_peer || !transport_->has_peer()) transport_->authenticated(from);
+        if (auto adopt = session_.take_new_peer()) transport_->authenticated(*adopt);
         if (in.kind == LinkSession::Kind::ToTun) to_tun(in.packet);
     }
     if (vnet_hdr_) flush_coalescer();
@@ -273,8 +279,16 @@ void TunnelLoop::send_control() {
             session_.stats().link_write_bytes += n;
             ++session_.stats().link_write_packets;
         }
-        if (tx_.count == 0) return;
+        if (tx_.count == 0) break;
         transport_->send(tx_);
+    }
+    // Answers to a newcomer at another address (bounded by its send window).
+    net::SockAddr to;
+    tx_.clear();
+    for (int n = 0; n < 64; ++n) {
+        std::size_t len = session_.next_foreign(tx_.tail(), to);
+        if (len == 0) break;
+        transport_->send_to(Bytes(tx_.tail().data(), len), to);
     }
 }
 

@@ -124,14 +124,20 @@ void UdpTransport::on_readable() {
     events_.on_packets(batch_);
 }
 
-bool UdpTransport::send_single(const std::uint8_t* data, std::size_t len) {
+bool UdpTransport::send_single(const std::uint8_t* data, std::size_t len, const net::SockAddr& to) {
     iovec v{const_cast<std::uint8_t*>(data), len};
     msghdr h{};
     h.msg_iov = &v;
     h.msg_iovlen = 1;
-    h.msg_name = &peer_->storage;
-    h.msg_namelen = peer_->len;
+    h.msg_name = const_cast<sockaddr_storage*>(&to.storage);
+    h.msg_namelen = to.len;
     return ::sendmsg(fd_, &h, MSG_DONTWAIT) >= 0;
+}
+
+bool UdpTransport::send_to(Bytes datagram, const net::SockAddr& to) {
+    if (send_single(datagram.data(), datagram.size(), to)) return true;
+    ++send_failures_;
+    return false;
 }
 
 void UdpTransport::send(const TxBatch& b) {
@@ -193,7 +199,7 @@ void UdpTransport::send(const TxBatch& b) {
                 log::verbose("UDP GSO keeps failing ({}), sending datagrams one by one", std::strerror(err));
             }
             for (std::size_t d = first[done]; d < first[done] + count[done]; ++d)
-                if (!send_single(b.data(d), b.len[d])) ++send_failures_;
+                if (!send_single(b.data(d), b.len[d], *peer_)) ++send_failures_;
             ++done;
             continue;
         }

@@ -21,6 +21,7 @@ public:
 
     void start() override;
     void send(const TxBatch& batch) override;
+    bool send_to(Bytes datagram, const net::SockAddr& to) override;
     bool has_peer() const override { return peer_.has_value(); }
     bool source_allowed(const net::SockAddr& from) const override;
     void authenticated(const net::SockAddr& from) override;
@@ -33,7 +34,7 @@ public:
 private:
     void arm();
     void on_readable();
-    bool send_single(const std::uint8_t* data, std::size_t len);
+    bool send_single(const std::uint8_t* data, std::size_t len, const net::SockAddr& to);
 
     LinkPlan plan_;
     TransportEvents events_;

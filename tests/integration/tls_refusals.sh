@@ -8,8 +8,7 @@
 #   servercert a client presenting the SERVER's certificate and key
 # Each: the client gets no address on a tun within REFUSE_WAIT s (10), and the
 # server logs, after the client started, a line matching REFUSE_PATTERN_<case>
-# (defaults per server implementation below; vpn's are loose until its wording
-# is settled).  The server must survive all four, and a good client then still
+# (the same wording for vpn and openvpn, below).  The server must survive all four, and a good client then still
 # connects (10.8.0.2, ping both ways, 2 MB byte-exact), and SIGTERM ends both
 # with status 0.  Clients are stock openvpn (REFUSAL_CLIENT_IMPL=vpn to change).
 set -euo pipefail

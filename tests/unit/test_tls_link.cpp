@@ -3,6 +3,9 @@
 // under traffic without a lost packet, a client starting over, and garbage.
 #include <doctest/doctest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <cstring>
 
 #include "p2p/tls_link.hpp"
@@ -222,4 +225,103 @@ TEST_CASE("tls link: garbage and forged packets are dropped and leave the tunnel
     p.client.link->set_peer_id(0);
     REQUIRE(p.send_data(p.client, p.server, 9, p.server_drops));
     CHECK(p.server.received.back() == 9);
+}
+
+namespace {
+
+// A second client talking to the server from another UDP address (the foreign path).
+struct Newcomer {
+    End end;
+    net::SockAddr addr;
+    Newcomer(Pair& p) {
+        TlsLinkConfig cc;
+        cc.ctx = tls_test::client_ctx();
+        cc.session = tls_test::client_cfg();
+        cc.pull = true;
+        cc.reneg_sec = 0;
+        end.link = std::make_unique<TlsLink>(cc, TlsLinkHooks{}, p.now);
+        sockaddr_in in{};
+        in.sin_family = AF_INET;
+        in.sin_port = htons(40000);
+        in.sin_addr.s_addr = htonl(0xC0000207);  // 192.0.2.7 (no resolver in unit tests)
+        std::memcpy(&addr.storage, &in, sizeof in);
+        addr.len = sizeof in;
+    }
+    // One exchange round with the server over the foreign path; `answer`: whether the
+    // newcomer receives what the server sends it.
+    void round(Pair& p, bool answer = true) {
+        for (int i = 0; i < 100; ++i) {
+            std::size_t len = end.link->next_datagram(end.out, end.scratch, p.now);
+            if (len == 0) break;
+            Bytes d(end.out.data(), len);
+            REQUIRE(p.server.link->accepts_new_source(d, addr));
+            p.server.link->decapsulate_foreign(d, addr, p.now);
+        }
+        net::SockAddr to;
+        std::vector<std::uint8_t> buf(4096);
+        for (int i = 0; i < 100; ++i) {
+            std::size_t len = p.server.link->next_foreign(buf, to);
+            if (len == 0) break;
+            CHECK(to.same_endpoint(addr));
+            std::size_t drops = 0;
+            if (answer) p.deliver(end, Bytes(buf.data(), len), drops);
+        }
+    }
+};
+
+}  // namespace
+
+TEST_CASE("tls link: a reset from another address that never completes leaves the current client up") {
+    Pair p;
+    p.run_ms(2000);
+    REQUIRE(p.server.link->up());
+    Newcomer n(p);
+    for (int t = 0; t < 100; ++t) {  // 10 s: the newcomer never hears back
+        n.round(p, /*answer=*/false);
+        p.advance(100);
+        p.tick(p.server);
+        p.tick(p.client);
+        p.pump();
+    }
+    CHECK_FALSE(p.server.link->take_new_peer());
+    CHECK(p.server.ups == 1);
+    p.client.link->set_peer_id(0);
+    REQUIRE(p.send_data(p.client, p.server, 11, p.server_drops));
+    REQUIRE(p.send_data(p.server, p.client, 12, p.client_drops));
+    CHECK(p.server.received.back() == 11);
+    CHECK(p.client.received.back() == 12);
+}
+
+TEST_CASE("tls link: a client at another address that completes its handshake takes over") {
+    Pair p;
+    p.run_ms(2000);
+    REQUIRE(p.server.link->up());
+    Newcomer n(p);
+    std::optional<net::SockAddr> adopted;
+    for (int t = 0; t < 100 && !adopted; ++t) {
+        n.round(p);
+        adopted = p.server.link->take_new_peer();
+        p.advance(20);
+        n.end.link->on_timer(p.now);
+        p.tick(p.server);
+    }
+    REQUIRE(adopted);
+    CHECK(adopted->same_endpoint(n.addr));
+    CHECK(p.server.ups == 2);
+    // From now on the newcomer is the peer: the ordinary path, both ways.
+    for (int t = 0; t < 50 && !n.end.link->up(); ++t) {
+        std::size_t drops = 0;
+        p.flush(n.end, p.server, drops, [](const std::vector<std::uint8_t>&) { return true; });
+        p.flush(p.server, n.end, drops, [](const std::vector<std::uint8_t>&) { return true; });
+        p.advance(20);
+        n.end.link->on_timer(p.now);
+        p.tick(p.server);
+    }
+    REQUIRE(n.end.link->up());
+    n.end.link->set_peer_id(0);
+    std::size_t drops = 0;
+    REQUIRE(p.send_data(n.end, p.server, 21, drops));
+    REQUIRE(p.send_data(p.server, n.end, 22, drops));
+    CHECK(p.server.received.back() == 21);
+    CHECK(n.end.received.back() == 22);
 }
