@@ -128,24 +128,24 @@ ClientDevice::Result ClientDevice::apply(const client::PulledOptions& pulled) {
     pulled_ = pulled;
     applied_ = std::move(key);
     for (std::size_t i = 0; i < route_plan_.setup.size(); ++i) {
-        if (i == route_plan_.first_route && o_.up) {
-            ScriptAddresses addr;
-            if (pulled.ifconfig) {
-                addr.local = tun::format_ipv4(pulled.ifconfig->local);
-                addr.remote_or_netmask = tun::format_ipv4(pulled.ifconfig->remote_or_netmask);
-            }
-            addr.env = client::script_environment(pulled_, route_plan_);
-            run_script(o_, *o_.up, "up", dev_->name(), addr);
-        }
+        if (i == route_plan_.first_route && o_.up) run_script(o_, *o_.up, "up", dev_->name(), script_addresses());
         run(route_plan_.setup[i]);
     }
-    if (route_plan_.first_route >= route_plan_.setup.size() && o_.up) {
-        ScriptAddresses addr;
-        addr.env = client::script_environment(pulled_, route_plan_);
-        run_script(o_, *o_.up, "up", dev_->name(), addr);
-    }
+    if (route_plan_.first_route >= route_plan_.setup.size() && o_.up)
+        run_script(o_, *o_.up, "up", dev_->name(), script_addresses());
     for (const auto& d : pulled.dhcp_options) log::info("dhcp-option {} {}", d.type, d.value);
     return Result::Opened;
+}
+
+// The pushed ifconfig and what 2.6 exports to scripts for it.
+ScriptAddresses ClientDevice::script_addresses() const {
+    ScriptAddresses addr;
+    if (pulled_.ifconfig) {
+        addr.local = tun::format_ipv4(pulled_.ifconfig->local);
+        addr.remote_or_netmask = tun::format_ipv4(pulled_.ifconfig->remote_or_netmask);
+    }
+    addr.env = client::script_environment(pulled_, route_plan_);
+    return addr;
 }
 
 void ClientDevice::close() {
@@ -160,16 +160,7 @@ void ClientDevice::close() {
     std::string name = dev_->name();
     dev_.reset();  // closing the fd removes the device and what hangs on it
     applied_.clear();
-    log::info("Closing TUN/TAP interface {}", name);
-    if (o_.down) {
-        ScriptAddresses addr;
-        if (pulled_.ifconfig) {
-            addr.local = tun::format_ipv4(pulled_.ifconfig->local);
-            addr.remote_or_netmask = tun::format_ipv4(pulled_.ifconfig->remote_or_netmask);
-        }
-        addr.env = client::script_environment(pulled_, route_plan_);
-        run_script(o_, *o_.down, "down", name, addr);
-    }
+    device_closed(o_, name, script_addresses());
 }
 
 }  // namespace vpn::p2p

@@ -9,6 +9,7 @@
 #include "client/pulled_options.hpp"
 #include "client/route_plan.hpp"
 #include "common/config/options.hpp"
+#include "p2p/device_script.hpp"
 #include "p2p/link_plan.hpp"
 #include "tun/tun_device.hpp"
 
@@ -33,6 +34,7 @@ public:
 private:
     client::LocalRoutes local_routes() const;
     std::optional<tun::Ipv4> server_ipv4() const;
+    ScriptAddresses script_addresses() const;
     void run(const client::RouteAction& a);
 
     const config::Options& o_;

@@ -42,4 +42,14 @@ void run_script(const config::Options& o, const std::string& cmdline, const char
         throw std::runtime_error(fmt::format("--{} script '{}' failed (exit status {})", type, argv[0], rc));
 }
 
+void device_closed(const config::Options& o, const std::string& dev, const ScriptAddresses& addr) {
+    log::info("Closing TUN/TAP interface {}", dev);
+    if (!o.down) return;
+    try {
+        run_script(o, *o.down, "down", dev, addr);
+    } catch (const std::exception& e) {
+        log::error("{}", e.what());
+    }
+}
+
 }  // namespace vpn::p2p

@@ -23,4 +23,8 @@ struct ScriptAddresses {
 void run_script(const config::Options& o, const std::string& cmdline, const char* type, const std::string& dev,
                 const ScriptAddresses& addr);
 
+// After the device `dev` is gone: log that, and run the `down` script if there is
+// one (its failure is logged: we are exiting anyway).
+void device_closed(const config::Options& o, const std::string& dev, const ScriptAddresses& addr);
+
 }  // namespace vpn::p2p

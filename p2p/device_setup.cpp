@@ -38,7 +38,8 @@ tun::TunDevice open_device(const config::Options& o) {
     if (o.ifconfig_local && o.ifconfig_remote) {
         auto local = must_ipv4(*o.ifconfig_local, "ifconfig address");
         auto other = must_ipv4(*o.ifconfig_remote, "ifconfig address");
-        if (tap) {
+        // tap, and tun with topology subnet: the second word is a netmask.
+        if (tap || o.topology == config::Topology::Subnet) {
             int prefix = tun::netmask_to_prefix(other);
             if (prefix < 0) throw std::runtime_error(fmt::format("ifconfig: '{}' is not a netmask", *o.ifconfig_remote));
             tun::add_address(dev.ifindex(), local, prefix);
@@ -68,7 +69,7 @@ void add_routes(const config::Options& o, const tun::TunDevice& dev) {
         std::optional<tun::Ipv4> gw;
         if (r.gateway && *r.gateway != "vpn_gateway")
             gw = must_ipv4(*r.gateway, "route gateway");
-        else if (o.device_type() == config::DevType::Tun && o.ifconfig_remote)
+        else if (o.device_type() == config::DevType::Tun && o.ifconfig_remote && o.topology != config::Topology::Subnet)
             gw = must_ipv4(*o.ifconfig_remote, "route gateway");  // OpenVPN's vpn_gateway in p2p
         tun::add_route(net, prefix, gw, dev.ifindex(), r.metric);
         log::info("route add {}/{} via {} dev {}", r.network, prefix,

@@ -80,6 +80,11 @@ DataCodec::Opened TlsCodec::open(Bytes datagram, MutBytes out, Now now) {
     auto o = ch->open(datagram, out, now.wall);
     if (!o.ok) return Opened{false, o.reason, {}};
     if (h->key_id == pending_) switch_to(pending_);  // the peer has the new key: use it too
+    if (h->key_id == send_) {
+        // ssl.c counts both directions against reneg-bytes / reneg-pkts.
+        bytes_ += o.payload.size();
+        ++packets_;
+    }
     return Opened{true, ovpn::Drop::Count, o.payload};
 }
 

@@ -40,7 +40,7 @@ public:
     bool has_send_key() const { return send_ >= 0; }
     // The send key's channel wants a renegotiation (packet ids close to wrapping).
     bool needs_renegotiation() const;
-    // Traffic on the current send key since it was installed (reneg-bytes / -pkts).
+    // Traffic both ways on the current send key since it became so (reneg-bytes / -pkts).
     std::uint64_t bytes_on_send_key() const { return bytes_; }
     std::uint64_t packets_on_send_key() const { return packets_; }
 

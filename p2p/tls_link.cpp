@@ -66,6 +66,17 @@ bool TlsLink::is_new_client_reset(Bytes datagram) const {
     return !known || !std::equal(known->begin(), known->end(), datagram.begin() + 1);
 }
 
+// A server session for a client's reset; nullptr (counted) when the reset does not
+// authenticate (tls-auth / tls-crypt) or is malformed.
+std::unique_ptr<TlsSession> TlsLink::session_for_reset(Bytes reset, Now now) {
+    auto fresh = std::make_unique<TlsSession>(cfg_.ctx, cfg_.session);
+    fresh->start(now.mono_ms);
+    fresh->on_packet(reset, now.mono_ms);
+    if (fresh->dropped() == 0) return fresh;
+    peer_.stats().count(ovpn::Drop::BadHmac);
+    return nullptr;
+}
+
 LinkSession::Inbound TlsLink::decapsulate_foreign(Bytes datagram, const net::SockAddr& from, Now now) {
     return to_candidate(datagram, from, now);
 }
@@ -89,13 +100,8 @@ LinkSession::Inbound TlsLink::to_candidate(Bytes datagram, std::optional<net::So
         st.count(ovpn::Drop::NoKey);
         return {Kind::Dropped, {}, false};
     }
-    auto fresh = std::make_unique<TlsSession>(cfg_.ctx, cfg_.session);
-    fresh->start(now.mono_ms);
-    fresh->on_packet(datagram, now.mono_ms);
-    if (fresh->dropped() > 0) {
-        st.count(ovpn::Drop::BadHmac);
-        return {Kind::Dropped, {}, false};
-    }
+    auto fresh = session_for_reset(datagram, now);
+    if (!fresh) return {Kind::Dropped, {}, false};
     cand_.emplace();
     cand_->tls = std::move(fresh);
     cand_->addr = from;
@@ -167,13 +173,8 @@ LinkSession::Inbound TlsLink::on_control(Bytes datagram, Now now) {
     if (is_new_client_reset(datagram)) {
         // With a session up, a new one must prove itself first; without, it takes over.
         if (tls_ && codec_->has_send_key()) return to_candidate(datagram, std::nullopt, now);
-        auto fresh = std::make_unique<TlsSession>(cfg_.ctx, cfg_.session);
-        fresh->start(now.mono_ms);
-        fresh->on_packet(datagram, now.mono_ms);
-        if (fresh->dropped() > 0) {
-            st.count(ovpn::Drop::BadHmac);
-            return {Kind::Dropped, {}, false};
-        }
+        auto fresh = session_for_reset(datagram, now);
+        if (!fresh) return {Kind::Dropped, {}, false};
         codec_->clear();
         peer_.restart(now);
         out_.clear();
@@ -276,7 +277,7 @@ void TlsLink::on_message(const std::string& text, Now now) {
         if (r.reply.continuation == 2) return;
         push_done_ = true;
         next_push_request_ms_.reset();
-        log::info("PUSH: Received control message: '{}'", text);
+        log::info("PUSH: Received control message: '{}'", ovpn::redact_push_reply(text));
         std::string err = hooks_.on_push ? hooks_.on_push(push_options_) : std::string();
         if (!err.empty()) fail_session("Failed to apply push options: " + err, Verdict::Restart);
         return;

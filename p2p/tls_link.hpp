@@ -97,6 +97,7 @@ private:
     bool is_new_client_reset(Bytes datagram) const;
     bool is_other_reset(const ovpn::session::TlsSession& s, Bytes datagram) const;
     Inbound to_candidate(Bytes datagram, std::optional<net::SockAddr> from, Now now);
+    std::unique_ptr<ovpn::session::TlsSession> session_for_reset(Bytes reset, Now now);
     void drain_candidate(Now now);
     void on_message(const std::string& text, Now now);
     void fail_session(const std::string& why, Verdict v);

@@ -127,14 +127,7 @@ int run_tls_tunnel(const config::Options& o, const RunHooks& hooks) {
     if (dev) {
         std::string name = dev->name();
         dev.reset();
-        log::info("Closing TUN/TAP interface {}", name);
-        if (o.down) {
-            try {
-                run_script(o, *o.down, "down", name, ScriptAddresses::from(o));
-            } catch (const std::exception& e) {
-                log::error("{}", e.what());
-            }
-        }
+        device_closed(o, name, ScriptAddresses::from(o));
     }
     try {
         client_dev.close();

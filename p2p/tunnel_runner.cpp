@@ -105,14 +105,7 @@ int run_static_tunnel(const config::Options& o, const RunHooks& hooks) {
     std::string name = dev.name();
     loop.detach_tun();
     { auto closing = std::move(dev); }  // closing the fd removes the device, its addresses and routes
-    log::info("Closing TUN/TAP interface {}", name);
-    if (o.down) {
-        try {
-            run_script(o, *o.down, "down", name, ScriptAddresses::from(o));
-        } catch (const std::exception& e) {
-            log::error("{}", e.what());
-        }
-    }
+    device_closed(o, name, ScriptAddresses::from(o));
     return status;
 }
 

@@ -92,4 +92,28 @@ std::vector<std::string> build_push_reply(const std::vector<std::string>& option
     return out;
 }
 
+std::string redact_push_reply(std::string_view message) {
+    // Options are split on every ',' (see parse_push_reply); a secret option's value
+    // runs from its first space to the next ','.
+    std::string out;
+    out.reserve(message.size());
+    std::size_t start = 0;
+    while (start <= message.size()) {
+        std::size_t end = message.find(',', start);
+        if (end == std::string_view::npos) end = message.size();
+        std::string_view opt = message.substr(start, end - start);
+        std::size_t sp = opt.find(' ');
+        std::string_view name = opt.substr(0, sp);
+        if (start) out += ',';
+        if ((name == "auth-token" || name == "auth-token-user") && sp != std::string_view::npos) {
+            out.append(opt.substr(0, sp + 1));
+            out += "[redacted]";
+        } else {
+            out.append(opt);
+        }
+        start = end + 1;
+    }
+    return out;
+}
+
 }  // namespace vpn::ovpn

@@ -52,4 +52,8 @@ PushReplyResult parse_push_reply(std::string_view message);
 // bytes (a 2.6 client would cut it in two).
 std::vector<std::string> build_push_reply(const std::vector<std::string>& options);
 
+// A PUSH_REPLY for the log: the values of auth-token / auth-token-user (session
+// credentials) replaced by "[redacted]", everything else as it came.
+std::string redact_push_reply(std::string_view message);
+
 }  // namespace vpn::ovpn

@@ -7,6 +7,7 @@
 #   VPN_BIN=build/vpn tests/bench/static_throughput.sh
 set -euo pipefail
 source "$(dirname "$0")/../lib/tunnel.sh"
+source "$(dirname "$0")/../lib/bench.sh"
 
 secs=${BENCH_SECONDS:-10}
 command -v iperf3 >/dev/null || { echo "iperf3 is not installed (tests/lib/deps.sh)" >&2; exit 1; }
@@ -16,31 +17,11 @@ tn_topology
 key=$NT_DIR/static.key
 nt_genkey openvpn "$key"
 
-# iperf DST_IP -> Mbit/s received (one 'secs' run, server one-off in srv)
-iperf() {
-    local ip=$1 out=$NT_DIR/iperf.json spid cpid
-    nt_spawn srv "$NT_DIR/iperf-server.out" iperf3 -s -1 -p 5201
-    spid=$NT_LAST_PID
-    tn_wait_listening srv tcp 5201
-    : >"$out"
-    nt_spawn cli "$out" iperf3 -c "$ip" -p 5201 -t "$secs" -J
-    cpid=$NT_LAST_PID
-    nt_wait_exit "$cpid" $((secs + 30)) || nt_fail "iperf3 client to $ip did not finish"
-    ((NT_RC == 0)) || nt_fail "iperf3 client to $ip failed: $(tail -n 5 "$out")"
-    nt_wait_exit "$spid" 10 || kill "$spid" 2>/dev/null || true
-    "$NT_PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); print("%.0f" % (d["end"]["sum_received"]["bits_per_second"] / 1e6))' "$out"
-}
-
-# rtt DST_IP -> average ping RTT in ms (50 pings, 20 ms apart)
-rtt() {
-    nt_exec cli ping -n -q -c 50 -i 0.02 -W 2 "$1" | sed -nE 's|.*= [0-9.]+/([0-9.]+)/.*|\1|p'
-}
-
 rows=()
 row() { rows+=("$(printf '%-22s %-8s %10s %9s %s' "$@")"); }
 
 nt_step "bare veth"
-row "veth (no tunnel)" "-" "$(iperf "$NT_NET.1")" "$(rtt "$NT_NET.1")" ""
+row "veth (no tunnel)" "-" "$(bench_iperf "$NT_NET.1")" "$(bench_rtt "$NT_NET.1")" ""
 
 configs=(aes)
 [[ ${BENCH_QUICK:-0} == 1 ]] || configs+=(bf)
@@ -51,8 +32,8 @@ for cfg in "${configs[@]}"; do
     for impl in openvpn vpn; do
         nt_step "$name through $impl"
         tn_session "$cfg-$impl" "$impl" "$impl" udp "$key" 0 1 "$extra" "$extra"
-        mbit[$impl]=$(iperf "$TN_SRV_TUN")
-        ms[$impl]=$(rtt "$TN_SRV_TUN")
+        mbit[$impl]=$(bench_iperf "$TN_SRV_TUN")
+        ms[$impl]=$(bench_rtt "$TN_SRV_TUN")
         tn_end
     done
     ratio=$(awk -v a="${mbit[vpn]}" -v b="${mbit[openvpn]}" -v c="${ms[vpn]}" -v d="${ms[openvpn]}" \

@@ -11,6 +11,7 @@
 #   VPN_BIN=build/vpn tests/bench/tls_throughput.sh
 set -euo pipefail
 source "$(dirname "$0")/../lib/tls.sh"
+source "$(dirname "$0")/../lib/bench.sh"
 
 secs=${BENCH_SECONDS:-10}
 connects=${BENCH_CONNECTS:-5}
@@ -60,26 +61,6 @@ while time.monotonic() < deadline:
 sys.exit(2)
 EOF
 
-# iperf DST_IP -> Mbit/s received (one 'secs' run, server one-off in srv)
-iperf() {
-    local ip=$1 out=$NT_DIR/iperf.json spid cpid
-    nt_spawn srv "$NT_DIR/iperf-server.out" iperf3 -s -1 -p 5201
-    spid=$NT_LAST_PID
-    tn_wait_listening srv tcp 5201
-    : >"$out"
-    nt_spawn cli "$out" iperf3 -c "$ip" -p 5201 -t "$secs" -J
-    cpid=$NT_LAST_PID
-    nt_wait_exit "$cpid" $((secs + 30)) || nt_fail "iperf3 client to $ip did not finish"
-    ((NT_RC == 0)) || nt_fail "iperf3 client to $ip failed: $(tail -n 5 "$out")"
-    nt_wait_exit "$spid" 10 || kill "$spid" 2>/dev/null || true
-    "$NT_PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); print("%.0f" % (d["end"]["sum_received"]["bits_per_second"] / 1e6))' "$out"
-}
-
-# rtt DST_IP -> average ping RTT in ms (50 pings, 20 ms apart)
-rtt() {
-    nt_exec cli ping -n -q -c 50 -i 0.02 -W 2 "$1" | sed -nE 's|.*= [0-9.]+/([0-9.]+)/.*|\1|p'
-}
-
 # connect_ms IMPL PROTO N: one sample: fresh server, then ms from the client's
 # start to the first ping reply from 10.8.0.1, left in CONNECT_MS (not run in a
 # $(...) subshell: the processes it starts stay known to the EXIT trap).
@@ -112,7 +93,7 @@ rows=()
 row() { rows+=("$(printf '%-22s %-8s %8s %8s %10s  %s' "$@")"); }
 
 nt_step "bare veth"
-row "veth (no tunnel)" "-" "$(iperf "$NT_NET.1")" "$(rtt "$NT_NET.1")" "-" ""
+row "veth (no tunnel)" "-" "$(bench_iperf "$NT_NET.1")" "$(bench_rtt "$NT_NET.1")" "-" ""
 
 for proto in udp tcp; do
     declare -A mbit=() ms=() conn=() all=()
@@ -121,8 +102,8 @@ for proto in udp tcp; do
         [[ $impl == vpn ]] && run_impl=$NT_IMPL
         nt_step "AES-256-GCM over $proto through $impl ($run_impl)"
         tl_session "$proto-$impl" "$run_impl" "$run_impl" "$proto" "$gcm" "$gcm"
-        mbit[$impl]=$(iperf "$TL_SRV_TUN")
-        ms[$impl]=$(rtt "$TL_SRV_TUN")
+        mbit[$impl]=$(bench_iperf "$TL_SRV_TUN")
+        ms[$impl]=$(bench_rtt "$TL_SRV_TUN")
         tn_end
         samples=()
         for ((i = 1; i <= connects; i++)); do

@@ -16,6 +16,8 @@
 # (then on the client) while 16 MB flow client->server through a veth rate-limited
 # to RENEG_RATE (so the transfer outlasts the 10 s): byte-exact, and the server
 # log shows a second handshake (RENEG_PATTERN_<impl>, counted before/after).
+# CA-less: self-signed certificates pinned with peer-fingerprint on both ends
+# (2.6's "peer-fingerprint instead of a PKI" mode), each side pairing.
 # The default run is a covering set (each side pairing x proto, x cipher, x wrap);
 # INTEROP_FULL=1 runs the whole matrix (2 x 2 x 3 x 3 = 36 sessions + 4 reneg).
 set -euo pipefail
@@ -23,7 +25,7 @@ source "$(dirname "$0")/../lib/tls.sh"
 
 # A completed TLS handshake (initial or renegotiation) in the server's log.
 # openvpn 2.6 logs "Control Channel: TLSv1.3, cipher ..." at each one (verb 2+);
-# vpn logs "Control Channel: <description>" (common/openvpn/session/tls_session.cpp).
+# vpn logs "Data Channel: key_id N: ..." for each new key (p2p/tls_link.cpp).
 RENEG_PATTERN_openvpn=${RENEG_PATTERN_openvpn:-Control Channel: TLS}
 RENEG_PATTERN_vpn=${RENEG_PATTERN_vpn:-Data Channel: key_id }
 RENEG_RATE=${RENEG_RATE:-10mbit}
@@ -116,6 +118,40 @@ reneg_session() {
     SESSIONS=$((${SESSIONS:-0} + 1))
 }
 
+# fingerprint_session SIMPL CIMPL: no CA at all; each end pins the other's
+# self-signed certificate by its SHA-256 fingerprint.
+fingerprint_session() {
+    local simpl=$1 cimpl=$2 label="fingerprint-${1:0:1}srv" n fp_s fp_c
+    for n in fpserver fpclient; do
+        [[ -s $NT_DIR/$n.crt ]] && continue
+        openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 -subj "/CN=${n#fp}" \
+            -keyout "$NT_DIR/$n.key" -out "$NT_DIR/$n.crt" 2>/dev/null || nt_fail "openssl req for $n failed"
+    done
+    fp_s=$(openssl x509 -in "$NT_DIR/fpserver.crt" -noout -fingerprint -sha256 | cut -d= -f2)
+    fp_c=$(openssl x509 -in "$NT_DIR/fpclient.crt" -noout -fingerprint -sha256 | cut -d= -f2)
+    NT_LOGS=()
+    nt_step "$label: $simpl server / $cimpl client, certificates pinned by fingerprint, no CA"
+    TN_S=$label-srv TN_C=$label-cli TN_PROTO=udp
+    # The helpers' configs without the PKI's lines, plus the pinned certificates.
+    tl_server_conf "$NT_DIR/$TN_S.conf" "$simpl" udp
+    tl_client_conf "$NT_DIR/$TN_C.conf" udp
+    sed -i -e '/^ca /d' -e '/^remote-cert-tls /d' -e '/^crl-verify /d' \
+        -e "s|^cert .*|cert $NT_DIR/fpserver.crt|" -e "s|^key .*|key $NT_DIR/fpserver.key|" "$NT_DIR/$TN_S.conf"
+    sed -i -e '/^ca /d' -e '/^remote-cert-tls /d' \
+        -e "s|^cert .*|cert $NT_DIR/fpclient.crt|" -e "s|^key .*|key $NT_DIR/fpclient.key|" "$NT_DIR/$TN_C.conf"
+    echo "peer-fingerprint $fp_c" >>"$NT_DIR/$TN_S.conf"
+    echo "peer-fingerprint $fp_s" >>"$NT_DIR/$TN_C.conf"
+    NT_LOGS+=("$NT_DIR/$TN_S.conf" "$NT_DIR/$TN_C.conf")
+    nt_start_peer "$simpl" srv "$TN_S" "$NT_DIR/$TN_S.conf"
+    tl_wait_listening srv "$TN_S" udp "$TL_PORT"
+    nt_start_peer "$cimpl" cli "$TN_C" "$NT_DIR/$TN_C.conf"
+    tn_wait_tun cli "$TN_C" "$TL_CLI_TUN"
+    nt_wait_ready "$TN_C"
+    tl_traffic 2 1
+    tn_end
+    SESSIONS=$((${SESSIONS:-0} + 1))
+}
+
 V=$vpn_impl O=openvpn
 if [[ ${INTEROP_FULL:-0} == 1 ]]; then
     for proto in udp tcp; do
@@ -142,5 +178,8 @@ reneg_session "$O"   "$V"   udp   crypt  server
 reneg_session "$V"   "$O"   udp   auth   server
 reneg_session "$O"   "$V"   tcp   auth   client
 reneg_session "$V"   "$O"   tcp   crypt  client
+
+fingerprint_session "$O" "$V"
+fingerprint_session "$V" "$O"
 
 nt_pass "$SESSIONS sessions"

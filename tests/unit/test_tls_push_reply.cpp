@@ -127,3 +127,15 @@ TEST_CASE("building: chunks under 1024 bytes, split exactly where 2.6 splits, pa
     CHECK(two[0] == build_push_reply(full)[0] + ",push-continuation 2");
     CHECK(two[1] == "PUSH_REPLY,b,push-continuation 1");
 }
+
+TEST_CASE("push reply: auth-token values are redacted for the log, nothing else changes") {
+    using vpn::ovpn::redact_push_reply;
+    CHECK(redact_push_reply("PUSH_REPLY,route 10.9.0.0 255.255.255.0,auth-token SESS_ID_abc,peer-id 0") ==
+          "PUSH_REPLY,route 10.9.0.0 255.255.255.0,auth-token [redacted],peer-id 0");
+    CHECK(redact_push_reply("PUSH_REPLY,auth-token-user dXNlcg==,auth-token x y") ==
+          "PUSH_REPLY,auth-token-user [redacted],auth-token [redacted]");
+    CHECK(redact_push_reply("PUSH_REPLY,auth-tokens-are-not-this 1,ping 10") == "PUSH_REPLY,auth-tokens-are-not-this 1,ping 10");
+    CHECK(redact_push_reply("PUSH_REPLY") == "PUSH_REPLY");
+    CHECK(redact_push_reply("PUSH_REPLY,") == "PUSH_REPLY,");
+    CHECK(redact_push_reply("") == "");
+}
