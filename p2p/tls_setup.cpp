@@ -41,6 +41,7 @@ pki::TlsConfig tls_config(const config::Options& o) {
     c.cert = pem_of(t.cert);
     c.key = pem_of(t.key);
     c.crl = pem_of(t.crl_verify);
+    c.dh = pem_of(t.dh);
     c.tls_version_min = tls_version_text(t.tls_version_min);
     if (t.tls_version_max) c.tls_version_max = tls_version_text(*t.tls_version_max);
     c.tls_cipher = t.tls_cipher.value_or("");

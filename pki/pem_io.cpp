@@ -165,6 +165,18 @@ EvpPkeyPtr load_private_key(const std::string& path, const PassphraseFn& passphr
 
 std::vector<X509CrlPtr> load_crls(const std::string& path) { return parse_crls(read_text_file(path), path); }
 
+EvpPkeyPtr parse_dh_params(std::string_view pem, const std::string& name) {
+    if (!contains(pem, "-----BEGIN DH PARAMETERS-----")) throw PkiError(name + ": not PEM DH parameters");
+    auto bio = mem_bio(pem, name);
+    ERR_clear_error();
+    EvpPkeyPtr p(PEM_read_bio_Parameters(bio.get(), nullptr));
+    ERR_clear_error();
+    if (!p || EVP_PKEY_get_base_id(p.get()) != EVP_PKEY_DH) throw PkiError(name + ": corrupt DH parameters");
+    return p;
+}
+
+EvpPkeyPtr load_dh_params(const std::string& path) { return parse_dh_params(read_text_file(path), path); }
+
 X509ReqPtr load_csr(const std::string& path) { return parse_csr(read_text_file(path), path); }
 
 std::string cert_to_pem(X509* cert) {

@@ -38,6 +38,9 @@ EvpPkeyPtr parse_private_key(std::string_view pem, const std::string& name, cons
 
 // Every CRL in `pem`, at least one.  "NAME: not a PEM CRL", "NAME: corrupt CRL".
 std::vector<X509CrlPtr> parse_crls(std::string_view pem, const std::string& name);
+// "-----BEGIN DH PARAMETERS-----" (openssl dhparam, easy-rsa gen-dh) as an EVP_PKEY
+// holding the parameters.  Throws PkiError "NAME: not PEM DH parameters" / "corrupt".
+EvpPkeyPtr parse_dh_params(std::string_view pem, const std::string& name);
 
 // A PKCS#10 request.  "NAME: not a PEM certificate request", "NAME: corrupt certificate
 // request" (which includes a bad self-signature).
@@ -49,6 +52,7 @@ std::vector<X509Ptr> load_certs(const std::string& path);
 X509Ptr load_cert(const std::string& path);
 EvpPkeyPtr load_private_key(const std::string& path, const PassphraseFn& passphrase = {});
 std::vector<X509CrlPtr> load_crls(const std::string& path);
+EvpPkeyPtr load_dh_params(const std::string& path);
 X509ReqPtr load_csr(const std::string& path);
 
 // --- to text ------------------------------------------------------------------------

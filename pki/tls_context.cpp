@@ -119,8 +119,14 @@ OpenSslTlsContext::OpenSslTlsContext(const TlsConfig& cfg) : server_(cfg.server)
         throw TlsConfigError("tls-ciphersuites: no usable suite in '" + cfg.tls_ciphersuites + "'");
     if (!cfg.tls_groups.empty() && SSL_CTX_set1_groups_list(c, cfg.tls_groups.c_str()) != 1)
         throw TlsConfigError("tls-groups: unknown group in '" + cfg.tls_groups + "'");
-    // `dh none`: no DH parameters are ever installed and auto-DH stays off, so only
-    // ECDHE key exchanges (and TLS 1.3 groups) are possible.
+    // `dh FILE` (server): finite-field DHE for TLS 1.2 peers that want it
+    // (ssl_openssl.c: tls_ctx_load_dh_params).  `dh none` / absent: no parameters and
+    // auto-DH off, so only ECDHE key exchanges (and TLS 1.3 groups) are possible.
+    if (cfg.server && !cfg.dh.empty()) {
+        EvpPkeyPtr dh = is_inline(cfg.dh) ? parse_dh_params(cfg.dh, kInlineName) : load_dh_params(cfg.dh);
+        if (SSL_CTX_set0_tmp_dh_pkey(c, dh.get()) != 1) throw TlsConfigError("dh: " + ssl_error("refused"));
+        dh.release();  // the context owns it now
+    }
 
     if (cfg.cert.empty()) throw TlsConfigError("cert: missing");
     if (cfg.key.empty()) throw TlsConfigError("key: missing");

@@ -8,7 +8,8 @@
 //   tls-version-min         "1.2" (default) or "1.3"
 //   tls-cipher              TLS <= 1.2 cipher list;  tls-ciphersuites: TLS 1.3 suites
 //   tls-groups              colon-separated groups (X25519:P-256 ...)
-//   dh                      never loaded: `dh none` semantics, ECDHE only
+//   dh                      DH parameters (file or inline PEM) for TLS 1.2 DHE suites on a
+//                           server; "" = `dh none`: ECDHE only
 //   remote-cert-tls / verify-x509-name / peer-fingerprint: checked on the peer's
 //   own certificate once its chain verified (pki/peer_checks.hpp).
 //
@@ -46,6 +47,7 @@ struct TlsConfig {
     std::string cert;  // required
     std::string key;   // required
     std::string crl;   // optional
+    std::string dh;    // optional, server only: "" = ECDHE only
     std::string tls_version_min = "1.2";
     std::string tls_version_max;  // "" = OpenSSL's highest
     std::string tls_cipher, tls_ciphersuites, tls_groups;  // "" = library default

@@ -167,7 +167,7 @@ constexpr DirectiveSpec kRows[] = {
     {"ca", 1, 1, "FILE|[inline]", "CA certificate file or [inline]", "CA certificates (PEM), or a <ca> block", parse_ca, Support::Supported, kInlineOk},
     {"cert", 1, 1, "FILE|[inline]", "certificate file or [inline]", "this side's certificate (PEM), or a <cert> block", parse_cert, Support::Supported, kInlineOk},
     {"key", 1, 1, "FILE|[inline]", "private key file or [inline]", "this side's private key (PEM), or a <key> block", parse_key, Support::Supported, kInlineOk},
-    {"dh", 1, 1, "FILE|none", "DH parameters file or none", "DH parameters for a server; none or absent: ECDHE only", parse_dh, Support::Supported, kInlineOk},
+    {"dh", 1, 1, "FILE|none", "DH parameters file or none", "DH parameters for a server (TLS 1.2 DHE suites); none or absent: ECDHE only", parse_dh, Support::Supported, kInlineOk},
     {"crl-verify", 1, 2, "FILE", "CRL file", "refuse peer certificates revoked by this CRL (PEM)", parse_crl_verify, Support::Supported, kInlineOk},
     {"tls-auth", 1, 2, "FILE|[inline] [0|1]", "key file (or [inline]) and optional key direction 0 or 1", "HMAC-authenticate the control channel (2nd argument: key-direction)", parse_tls_auth, Support::Supported, kInlineOk},
     {"tls-crypt", 1, 1, "FILE|[inline]", "key file or [inline]", "encrypt and authenticate the control channel", parse_tls_crypt, Support::Supported, kInlineOk},
