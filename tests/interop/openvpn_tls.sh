@@ -16,6 +16,8 @@
 # (then on the client) while 16 MB flow client->server through a veth rate-limited
 # to RENEG_RATE (so the transfer outlasts the 10 s): byte-exact, and the server
 # log shows a second handshake (RENEG_PATTERN_<impl>, counted before/after).
+# P2P TLS: tls-server / tls-client with `ifconfig` on both ends and no pull (the
+# route is the client's own), each side pairing, UDP and TCP.
 # CA-less: self-signed certificates pinned with peer-fingerprint on both ends
 # (2.6's "peer-fingerprint instead of a PKI" mode), each side pairing.
 # The default run is a covering set (each side pairing x proto, x cipher, x wrap);
@@ -152,6 +154,30 @@ fingerprint_session() {
     SESSIONS=$((${SESSIONS:-0} + 1))
 }
 
+# p2p_session SIMPL CIMPL PROTO: TLS point-to-point, no mode server, no pull.
+p2p_session() {
+    local simpl=$1 cimpl=$2 proto=$3 label="p2p-${3}-${1:0:1}srv"
+    NT_LOGS=()
+    nt_step "$label: $simpl tls-server / $cimpl tls-client over $proto, ifconfig on both ends"
+    TN_S=$label-srv TN_C=$label-cli TN_PROTO=$proto
+    tl_server_conf "$NT_DIR/$TN_S.conf" vpn "$proto" "tls-crypt $NT_DIR/wrap.key"
+    tl_client_conf "$NT_DIR/$TN_C.conf" "$proto" "tls-crypt $NT_DIR/wrap.key"
+    sed -i -e '/^mode server/d' -e '/^ifconfig-push/d' -e '/^push /d' -e '/^keepalive/d' "$NT_DIR/$TN_S.conf"
+    echo "keepalive 2 10" >>"$NT_DIR/$TN_S.conf"
+    [[ $proto == tcp ]] && sed -i 's/^proto tcp$/proto tcp-client/' "$NT_DIR/$TN_C.conf"
+    sed -i -e "s/^client$/tls-client\nifconfig $TL_CLI_TUN $TL_SRV_TUN\nroute ${TL_PUSH_NET%/*} 255.255.255.0\nkeepalive 2 10/" \
+        -e '/^nobind/d' "$NT_DIR/$TN_C.conf"
+    NT_LOGS+=("$NT_DIR/$TN_S.conf" "$NT_DIR/$TN_C.conf")
+    nt_start_peer "$simpl" srv "$TN_S" "$NT_DIR/$TN_S.conf"
+    tl_wait_listening srv "$TN_S" "$proto" "$TL_PORT"
+    nt_start_peer "$cimpl" cli "$TN_C" "$NT_DIR/$TN_C.conf"
+    tn_wait_tun cli "$TN_C" "$TL_CLI_TUN"
+    nt_wait_ready "$TN_C"
+    tl_traffic 2 1
+    tn_end
+    SESSIONS=$((${SESSIONS:-0} + 1))
+}
+
 V=$vpn_impl O=openvpn
 if [[ ${INTEROP_FULL:-0} == 1 ]]; then
     for proto in udp tcp; do
@@ -181,5 +207,7 @@ reneg_session "$V"   "$O"   tcp   crypt  client
 
 fingerprint_session "$O" "$V"
 fingerprint_session "$V" "$O"
+p2p_session "$O" "$V" udp
+p2p_session "$V" "$O" tcp
 
 nt_pass "$SESSIONS sessions"
