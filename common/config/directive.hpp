@@ -111,6 +111,7 @@ std::span<const DirectiveSpec> tls_directives();
 std::span<const DirectiveSpec> tls_session_directives();
 std::span<const DirectiveSpec> connect_directives();
 std::span<const DirectiveSpec> server_directives();
+std::span<const DirectiveSpec> pool_directives();
 std::span<const DirectiveSpec> ignored_directives();
 // OpenVPN 2.6 directives that later features will implement (an error for now).
 std::span<const std::string_view> not_yet_supported_directives();

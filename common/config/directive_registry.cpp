@@ -57,7 +57,7 @@ const std::vector<const DirectiveSpec*>& all_directives() {
     static const std::vector<const DirectiveSpec*> rows = [] {
         std::vector<const DirectiveSpec*> v;
         for (auto group : {device_transport_directives(), connect_directives(), crypto_directives(), tls_directives(),
-                           tls_session_directives(), server_directives(), process_directives(),
+                           tls_session_directives(), server_directives(), pool_directives(), process_directives(),
                            ignored_directives()}) {
             for (const DirectiveSpec& s : group) v.push_back(&s);
         }

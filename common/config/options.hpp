@@ -132,6 +132,38 @@ struct ConnectOptions {
     int server_poll_timeout = 120;      // seconds to wait for a connection/reply per remote
 };
 
+// Multi-client server addressing (directives_pool.cpp; expanded by validate_pool.cpp
+// as OpenVPN 2.6 helper.c: helper_client_server).  Addresses in host byte order.
+struct ServerOptions {
+    // server NETWORK NETMASK [nopool]
+    std::optional<std::pair<std::uint32_t, std::uint32_t>> server;
+    bool server_nopool = false;
+    std::optional<Origin> server_origin;
+    // server-bridge IP NETMASK POOL-START POOL-END, or bare `server-bridge [nogw]`
+    struct Bridge { std::uint32_t ip = 0, netmask = 0, pool_start = 0, pool_end = 0; };
+    std::optional<Bridge> bridge;
+    bool bridge_dhcp = false;  // bare server-bridge: push "route-gateway dhcp" unless nogw
+    bool bridge_nogw = false;
+    std::optional<Origin> bridge_origin;
+    // ifconfig-pool START END [NETMASK] (or set by the helpers); netmask 0 = none
+    bool pool_defined = false;
+    std::uint32_t pool_start = 0, pool_end = 0, pool_netmask = 0;
+    std::optional<Origin> pool_origin;
+    std::optional<std::string> pool_persist_file;  // absolute
+    int pool_persist_seconds = 600;                // 0: read only, entries fixed
+    std::optional<Origin> persist_origin;
+    bool client_to_client = false;
+    std::optional<Origin> c2c_origin;
+    bool duplicate_cn = false;
+    std::optional<Origin> duplicate_cn_origin;
+    int max_clients = 1024;
+    // Set by `server` with topology subnet: the server's own route gateway (2.6's
+    // route_default_gateway = network + 2).
+    std::optional<std::string> route_gateway;
+    // push-ifconfig-constraint (network, netmask) set by `server` for tap/subnet.
+    std::optional<std::pair<std::uint32_t, std::uint32_t>> push_ifconfig_constraint;
+};
+
 struct Options {
     std::string config_file;  // the main config, absolute; empty if none
 
@@ -196,6 +228,7 @@ struct Options {
     std::vector<std::string> push;
     // ifconfig-push LOCAL REMOTE-NETMASK: the client's ifconfig, dotted quads as written.
     std::optional<std::pair<std::string, std::string>> ifconfig_push;
+    ServerOptions server;  // pool, server/server-bridge helpers, c2c, duplicate-cn, max-clients
 
     // --- process -----------------------------------------------------------------
     int verb = 1;

@@ -126,6 +126,7 @@ void check_compression(const Options& o, const LoadState& st) {
 void validate(Options& o, const LoadState& st, const WarningSink& warn) {
     derive_dev_type(o);
     if (st.proto_plain_tcp) o.proto = o.remotes.empty() ? Proto::TcpServer : Proto::TcpClient;
+    validate_pool(o, st, warn);
     validate_server(o, st, warn);
     check_ifconfig(o, st, warn);
     check_addresses(o, st);

@@ -55,4 +55,10 @@ void validate_server(Options& opts, const LoadState& state, const WarningSink& w
 //    tls-version-max, nobind for a pulling client without local/lport.
 void validate_tls(Options& opts, const LoadState& state, const WarningSink& warn);
 
+// The server/server-bridge helpers and pool rules (validate_pool.cpp), run before
+// validate_server(): expands `server`/`server-bridge` exactly as 2.6 helper.c:
+// helper_client_server (mode server, tls-server, ifconfig, ifconfig-pool, routes,
+// pushes appended after the user's push lines), then 2.6's pool checks.
+void validate_pool(Options& opts, const LoadState& state, const WarningSink& warn);
+
 }  // namespace vpn::config

@@ -42,4 +42,8 @@ grep -qF "mode:          TLS client (pull)" <<<"$out" || nt_fail "TLS check: $ou
 printf 'client\ndev tun\nremote 192.168.77.1\nca pki/ca.crt\ncert pki/issued/c.crt\nkey pki/private/ca.key\n' >tls.conf
 if out=$("$VPN_BIN" check tls.conf 2>&1); then nt_fail "a key not matching its certificate passed the check"; fi
 [[ $(wc -l <<<"$out") == 1 ]] || nt_fail "mismatched key: not one line: $out"
+printf 'dev tun\nserver 10.8.0.0 255.255.255.0\nca pki/ca.crt\ncert pki/issued/c.crt\nkey pki/private/c.key\n' >multi.conf
+if out=$("$VPN_BIN" check multi.conf 2>&1); then nt_fail "a multi-client server config passed the check"; fi
+[[ $(wc -l <<<"$out") == 1 && $out == *"multi.conf:2: 'server' needs the multi-client server, which is not supported yet"* ]] ||
+    nt_fail "server directive: $out"
 nt_pass

@@ -116,8 +116,8 @@ TEST_CASE("inline <secret>: alone, with 'secret [inline]' before or after, and m
 
 TEST_CASE("inline blocks of other directives") {
     TempDir tmp;
-    CHECK(load_error("<ifconfig-pool>\nx\n</ifconfig-pool>\n", tmp.path) ==
-          "test.conf:1: 'ifconfig-pool' is not supported yet");
+    CHECK(load_error("<ifconfig-ipv6-pool>\nx\n</ifconfig-ipv6-pool>\n", tmp.path) ==
+          "test.conf:1: 'ifconfig-ipv6-pool' is not supported yet");
     std::string e = load_error("\n<port>\n1194\n</port>\n", tmp.path);
     CHECK(e.starts_with("test.conf:2: 'port' cannot be an inline block <port>"));
     CHECK(load_error("<nonsense>\n</nonsense>\n", tmp.path).starts_with("test.conf:1: unknown directive 'nonsense'"));
@@ -257,7 +257,7 @@ TEST_CASE("unknown directives: a pasted key line is not repeated") {
 
 TEST_CASE("later features are errors, not silently ignored") {
     TempDir tmp;
-    for (const char* name : {"server", "ifconfig-pool", "client-to-client", "technique", "fragment", "tls-crypt-v2",
+    for (const char* name : {"server-ipv6", "ifconfig-ipv6-pool", "iroute", "technique", "fragment", "tls-crypt-v2",
                              "tls-timeout", "verify-hash", "connect-timeout", "auth-user-pass-verify", "pkcs12",
                              "capath", "ns-cert-type", "client-config-dir", "push-reset"}) {
         CAPTURE(name);
@@ -302,7 +302,7 @@ TEST_CASE("help lists every supported directive from the registry") {
     CHECK(has(help, "\n  --tls-auth FILE|[inline] [0|1] "));
     CHECK_FALSE(has(help, "coming"));  // every documented directive runs
     CHECK(has(help, "<secret>, <ca>, <cert>, <key>"));
-    CHECK_FALSE(has(help, "--ifconfig-pool"));
+    CHECK_FALSE(has(help, "--ifconfig-ipv6-pool"));
     CHECK(help.back() == '\n');
 }
 
