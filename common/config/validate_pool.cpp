@@ -74,6 +74,18 @@ void expand_server(Options& o) {
     const std::uint32_t bcast = net | ~mask;
     const Topology top = o.topology.value_or(Topology::Net30);
     const bool tun = o.device_type() == DevType::Tun;
+    // topology subnet and dev tap: ifconfig takes the netmask, the pool the rest of
+    // the network, and clients are pushed the server as their route gateway.
+    auto subnet_style = [&] {
+        o.ifconfig_remote = ip(mask);
+        if (!s.server_nopool) {
+            s.pool_defined = true;
+            s.pool_start = net + 2;
+            s.pool_end = bcast - 1;
+        }
+        s.pool_netmask = mask;
+        o.push.push_back(fmt::format("route-gateway {}", ip(net + 1)));
+    };
     if (tun) {
         if (bits > 29) {
             fail(at, "'server': with dev tun the network must be 255.255.255.248 (/29) or larger");
@@ -91,28 +103,14 @@ void expand_server(Options& o) {
             if (s.client_to_client) o.push.push_back(fmt::format("route {} {}", ip(net), ip(mask)));
             else if (top == Topology::Net30) o.push.push_back(fmt::format("route {}", ip(net + 1)));
         } else {
-            o.ifconfig_remote = ip(mask);
-            if (!s.server_nopool) {
-                s.pool_defined = true;
-                s.pool_start = net + 2;
-                s.pool_end = bcast - 1;
-            }
-            s.pool_netmask = mask;
-            o.push.push_back(fmt::format("route-gateway {}", ip(net + 1)));
+            subnet_style();
             if (!s.route_gateway) s.route_gateway = ip(net + 2);
         }
         o.push.push_back(fmt::format("topology {}", topology_name(top)));
     } else {
         if (bits > 30) fail(at, "'server': with dev tap the network must be 255.255.255.252 (/30) or larger");
         o.ifconfig_local = ip(net + 1);
-        o.ifconfig_remote = ip(mask);
-        if (!s.server_nopool) {
-            s.pool_defined = true;
-            s.pool_start = net + 2;
-            s.pool_end = bcast - 1;
-        }
-        s.pool_netmask = mask;
-        o.push.push_back(fmt::format("route-gateway {}", ip(net + 1)));  // 2.6 pushes no topology for tap
+        subnet_style();  // 2.6 pushes no topology for tap
     }
     if (!tun || top == Topology::Subnet) s.push_ifconfig_constraint = std::pair{net, mask};
     check_pool_size(o, at);
