@@ -12,9 +12,19 @@ namespace {
 using ovpn::session::SessionEvent;
 using ovpn::session::TlsSession;
 
-constexpr std::uint8_t kOpDataV1 = 6, kOpDataV2 = 9, kOpHardResetClientV2 = 7;
+using ovpn::control::Opcode;
 
-std::uint8_t opcode_of(Bytes d) { return d.empty() ? 0 : static_cast<std::uint8_t>(d[0] >> 3); }
+// The first byte as control/classify() reads it; an empty datagram is Invalid.
+ovpn::control::Header header_of(Bytes d) {
+    return d.empty() ? ovpn::control::Header{ovpn::control::PacketKind::Invalid, Opcode{}, 0}
+                     : ovpn::control::classify(d[0]);
+}
+
+// HARD_RESET_CLIENT_V2 with key_id 0: a client starting a session.
+bool is_client_reset(Bytes d) {
+    const auto h = header_of(d);
+    return h.kind == ovpn::control::PacketKind::Control && h.op == Opcode::HardResetClientV2 && h.key_id == 0;
+}
 
 bool starts_with(const std::string& s, std::string_view p) { return s.compare(0, p.size(), p) == 0; }
 
@@ -45,8 +55,8 @@ std::size_t TlsLink::encapsulate(MutBytes buf, std::size_t off, std::size_t len,
 }
 
 LinkSession::Inbound TlsLink::decapsulate(Bytes datagram, MutBytes out, MutBytes scratch, Now now) {
-    const std::uint8_t op = opcode_of(datagram);
-    if (op == kOpDataV1 || op == kOpDataV2) return peer_.decapsulate(datagram, out, scratch, now);
+    if (header_of(datagram).kind == ovpn::control::PacketKind::Data)
+        return peer_.decapsulate(datagram, out, scratch, now);
     return on_control(datagram, now);
 }
 
@@ -59,9 +69,7 @@ bool TlsLink::accepts_new_source(Bytes datagram, const net::SockAddr& from) cons
 bool TlsLink::is_new_client_reset(Bytes datagram) const {
     // Every wrapped control packet carries the sender's session id in clear after the
     // opcode byte (tls-auth and tls-crypt alike): 1 + 8 bytes.
-    if (!cfg_.server || opcode_of(datagram) != kOpHardResetClientV2 || (datagram[0] & 7) != 0 ||
-        datagram.size() <= 9)
-        return false;
+    if (!cfg_.server || !is_client_reset(datagram) || datagram.size() <= 9) return false;
     auto known = tls_ ? tls_->remote_session_id() : std::nullopt;
     return !known || !std::equal(known->begin(), known->end(), datagram.begin() + 1);
 }
@@ -96,7 +104,7 @@ LinkSession::Inbound TlsLink::to_candidate(Bytes datagram, std::optional<net::So
         if (!authentic) st.count(ovpn::Drop::BadHmac);
         return {authentic ? Kind::Consumed : Kind::Dropped, {}, false};
     }
-    if (opcode_of(datagram) != kOpHardResetClientV2) {
+    if (!is_client_reset(datagram)) {
         st.count(ovpn::Drop::NoKey);
         return {Kind::Dropped, {}, false};
     }
@@ -112,7 +120,7 @@ LinkSession::Inbound TlsLink::to_candidate(Bytes datagram, std::optional<net::So
 // A reset with another session id than `s` has: the client started over once more.
 // (Its own reset retransmitted goes to `s`.)
 bool TlsLink::is_other_reset(const TlsSession& s, Bytes datagram) const {
-    if (opcode_of(datagram) != kOpHardResetClientV2 || datagram.size() <= 9) return false;
+    if (!is_client_reset(datagram) || datagram.size() <= 9) return false;
     auto known = s.remote_session_id();
     return known && !std::equal(known->begin(), known->end(), datagram.begin() + 1);
 }

@@ -19,21 +19,6 @@
 #include "p2p/tunnel_loop.hpp"
 
 namespace vpn::p2p {
-namespace {
-
-std::optional<int> peer_info_mtu(const std::string& peer_info) {
-    auto v = ovpn::peer_info_var(peer_info, "IV_MTU=");
-    if (!v) return std::nullopt;
-    int n = 0;
-    for (char ch : *v) {
-        if (ch < '0' || ch > '9' || n > 100000) return std::nullopt;
-        n = n * 10 + (ch - '0');
-    }
-    return n;
-}
-
-}  // namespace
-
 int run_tls_tunnel(const config::Options& o, const RunHooks& hooks) {
     PreparedTls prep = prepare_tls_tunnel(o);
     const unsigned implemented = prep.link.session.implemented;
@@ -80,7 +65,7 @@ int run_tls_tunnel(const config::Options& o, const RunHooks& hooks) {
         ovpn::PushPeer peer;
         if (peer_id != ovpn::kNoPeerId) peer.peer_id = peer_id;
         peer.session_options = s.push_options();
-        peer.client_mtu = peer_info_mtu(s.peer_info());
+        if (int mtu = ovpn::peer_info_mtu(s.peer_info())) peer.client_mtu = mtu;
         return ovpn::server_push_options(o, peer);
     };
     h.on_push = [&](const std::vector<std::vector<std::string>>& options) -> std::string {

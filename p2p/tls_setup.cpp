@@ -126,11 +126,7 @@ PreparedTls prepare_tls_tunnel(const config::Options& o) {
     TlsLinkConfig& c = p.link;
     c.server = o.tls.server;
     c.pull = o.tls.pull;
-    try {
-        c.ctx = pki::make_tls_context(tls_config(o));
-    } catch (const std::exception& e) {
-        throw std::runtime_error(e.what());
-    }
+    c.ctx = pki::make_tls_context(tls_config(o));  // its errors already name the file or option
 
     auto& s = c.session;
     s.key_mode = o.tls.pull                        ? ovpn::session::KeyMode::PullClient

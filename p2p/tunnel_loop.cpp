@@ -230,7 +230,6 @@ void TunnelLoop::on_link_packets(const RxBatch& b) {
             continue;
         }
         if (in.proves_peer || !transport_->has_peer()) transport_->authenticated(from);
-        if (auto adopt = session_.take_new_peer()) transport_->authenticated(*adopt);
         if (in.kind == LinkSession::Kind::ToTun) to_tun(in.packet);
     }
     if (vnet_hdr_) flush_coalescer();
@@ -293,6 +292,8 @@ void TunnelLoop::send_control() {
 }
 
 void TunnelLoop::on_verdict(Verdict v) {
+    // A newcomer's session may complete on a timer (retransmitted key material).
+    if (auto adopt = session_.take_new_peer()) transport_->authenticated(*adopt);
     switch (v) {
         case Verdict::Exit:
             exiting_ = true;

@@ -126,6 +126,12 @@ int peer_info_ncp_version(std::string_view peer_info) {
     return v ? parse_int_prefix(*v) : 0;
 }
 
+int peer_info_mtu(std::string_view peer_info) {
+    const auto v = peer_info_var(peer_info, "IV_MTU=");
+    const int m = v ? parse_int_prefix(*v) : 0;
+    return m > 0 ? m : 0;
+}
+
 unsigned peer_info_iv_proto(std::string_view peer_info) {
     const auto v = peer_info_var(peer_info, "IV_PROTO=");
     const int p = v ? parse_int_prefix(*v) : 0;

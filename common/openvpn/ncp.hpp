@@ -55,6 +55,8 @@ bool cipher_in_list(std::string_view item, std::string_view list);
 std::optional<std::string_view> peer_info_var(std::string_view peer_info, std::string_view var);
 // IV_NCP as a number (0 if absent, not a number, or out of int range).
 int peer_info_ncp_version(std::string_view peer_info);
+// IV_MTU as a number (0 if absent, not a number or not positive).
+int peer_info_mtu(std::string_view peer_info);
 // IV_PROTO as a bit set (0 if absent, not a number, out of int range, or not positive).
 unsigned peer_info_iv_proto(std::string_view peer_info);
 // IV_NCP >= 2 or an IV_CIPHERS list: the peer takes a pushed cipher (tls_peer_supports_ncp).

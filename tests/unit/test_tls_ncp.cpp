@@ -298,3 +298,12 @@ TEST_CASE("cipher names") {
     CHECK_FALSE(vpn::ovpn::cipher_in_list("AES-128", "AES-256-GCM:AES-128-GCM"));
     CHECK_FALSE(vpn::ovpn::cipher_in_list("", "AES-256-GCM::AES-128-GCM"));
 }
+
+TEST_CASE("peer info: IV_MTU as a number, 0 when absent or not positive") {
+    using vpn::ovpn::peer_info_mtu;
+    CHECK(peer_info_mtu("IV_VER=2.6.14\nIV_MTU=1600\nIV_PROTO=990\n") == 1600);
+    CHECK(peer_info_mtu("IV_VER=2.6.14\n") == 0);
+    CHECK(peer_info_mtu("IV_MTU=-5\n") == 0);
+    CHECK(peer_info_mtu("IV_MTU=abc\n") == 0);
+    CHECK(peer_info_mtu("IV_MTU=99999999999\n") == 0);
+}
