@@ -1,5 +1,6 @@
 // Rows for the multi-client server's addressing: server, server-bridge,
-// ifconfig-pool, ifconfig-pool-persist, client-to-client, duplicate-cn, max-clients.
+// ifconfig-pool, ifconfig-pool-persist, client-to-client, duplicate-cn, and its
+// admission limits: max-clients, max-routes-per-client, connect-freq-initial.
 // Parsing follows OpenVPN 2.6 options.c (add_option); the helpers are expanded and
 // cross-checked after parsing by validate_pool.cpp.
 #include <fmt/format.h>
@@ -99,6 +100,17 @@ void parse_max_clients(ParseContext& c, const Directive& d) {
     c.opts.server.max_clients = int_arg(d, 0, 1, kMaxPeerId - 1, "a client count (1..16777214)");
 }
 
+void parse_max_routes_per_client(ParseContext& c, const Directive& d) {
+    // 2.6 takes any number and raises it to 1; a 0 here is a mistake, said so.
+    c.opts.server.max_routes_per_client = int_arg(d, 0, 1, 1'000'000, "a route count (1..1000000)");
+}
+
+void parse_connect_freq_initial(ParseContext& c, const Directive& d) {
+    // 2.6: "--connect-freq-initial parameters must be integers and >= 0".
+    c.opts.server.connect_freq_initial_n = int_arg(d, 0, 0, 1'000'000'000, "a packet count (0..1000000000)");
+    c.opts.server.connect_freq_initial_s = int_arg(d, 1, 0, 1'000'000'000, "a number of seconds (0..1000000000)");
+}
+
 constexpr DirectiveSpec kRows[] = {
     {"server", 2, 3, "NETWORK NETMASK [nopool]", "network, netmask and optional nopool", "multi-client server on NETWORK: sets mode server, tls-server, ifconfig, the pool and pushes (as OpenVPN 2.6)", parse_server},
     {"server-bridge", 0, 4, "[IP NETMASK POOL-START POOL-END | nogw]", "IP NETMASK POOL-START POOL-END, nogw or nothing", "tap server bridged to a LAN: pool and route-gateway push (bare: push route-gateway dhcp)", parse_server_bridge},
@@ -107,6 +119,8 @@ constexpr DirectiveSpec kRows[] = {
     {"client-to-client", 0, 0, "", "", "mode server: route traffic between clients inside the server", parse_c2c},
     {"duplicate-cn", 0, 0, "", "", "mode server: allow several clients with the same common name", parse_duplicate_cn},
     {"max-clients", 1, 1, "N", "a client count", "mode server: at most N clients (default 1024)", parse_max_clients},
+    {"max-routes-per-client", 1, 1, "N", "a route count", "mode server: at most N internal routes learned per client (default 256)", parse_max_routes_per_client},
+    {"connect-freq-initial", 2, 2, "N S", "a packet count and seconds", "mode server: answer at most N new-connection packets per S seconds (default 100 10)", parse_connect_freq_initial},
 };
 
 }  // namespace

@@ -1,7 +1,10 @@
-// Rows for liveness timers and the process: logging, daemon, privileges, scripts,
-// `cd` and `config`.  Meanings follow OpenVPN 2.6 options.c; `cd` does not chdir()
-// here, it only moves the base of later relative paths (see LoadState::base_dir).
+// Rows for liveness timers and the process: logging, status file, management
+// interface, daemon, privileges, scripts, `cd` and `config`.  Meanings follow OpenVPN
+// 2.6 options.c; `cd` does not chdir() here, it only moves the base of later relative
+// paths (see LoadState::base_dir).
 #include <fmt/format.h>
+
+#include <arpa/inet.h>
 
 #include <cerrno>
 #include <cstring>
@@ -9,6 +12,7 @@
 
 #include "common/config/arg_parse.hpp"
 #include "common/config/directive.hpp"
+#include "common/config/directive_lines.hpp"
 
 namespace vpn::config {
 namespace {
@@ -60,6 +64,51 @@ void parse_log(ParseContext& c, const Directive& d) {
     // `log` and `log-append` share one destination: the later one wins.
     c.opts.log_file = path_arg(c, d);
     c.opts.log_append = d.name == "log-append";
+}
+
+void parse_status(ParseContext& c, const Directive& d) {
+    ServerOptions& s = c.opts.server;
+    s.status_file = path_arg(c, d);
+    // 2.6 keeps the previous interval when N is left out; 0: never rewritten on a timer.
+    if (d.args.size() == 2) s.status_seconds = seconds_arg(d, 1);
+    remember_line(s, d);
+}
+
+void parse_status_version(ParseContext& c, const Directive& d) {
+    c.opts.server.status_version = int_arg(d, 0, 1, 3, "a status file format (1..3)");
+}
+
+bool is_ipv6_literal(const std::string& s) {
+    in6_addr a{};
+    return inet_pton(AF_INET6, s.c_str(), &a) == 1;
+}
+
+void parse_management(ParseContext& c, const Directive& d) {
+    if (d.args.size() == 3) {
+        // 2.6's third argument is a password file (or "stdin"); we have no
+        // password prompt on the interface, so refuse rather than run it open.
+        fail(d.origin, fmt::format("'management': a password file ({}) is not supported, expected 'management IP "
+                                   "PORT' or 'management PATH unix' (keep the interface on 127.0.0.1 or a unix "
+                                   "socket)",
+                                   shown(d.args[2])));
+    }
+    ServerOptions::Management m;
+    if (d.args[1] == "unix") {
+        m.unix_path = resolve_path(c.state.base_dir, nonempty_arg(d, "a socket path"));
+    } else {
+        const std::string& host = d.args[0];
+        const bool dotted = host.find_first_not_of("0123456789.") == std::string::npos;  // not a name
+        if (!parse_ipv4(host) && !is_ipv6_literal(host) && (dotted || !is_host_name(host))) {
+            fail(d.origin, fmt::format("'management': {} is not an address, expected 'management IP PORT' (e.g. "
+                                       "127.0.0.1 7505) or 'management PATH unix'",
+                                       shown(host)));
+        }
+        m.host = host;
+        m.port = static_cast<std::uint16_t>(
+            int_arg(d, 1, 1, 65535, "a port number (1..65535) or 'unix' (management PATH unix)"));
+    }
+    c.opts.server.management = std::move(m);
+    remember_line(c.opts.server, d);
 }
 
 void parse_writepid(ParseContext& c, const Directive& d) { c.opts.writepid = path_arg(c, d); }
@@ -122,6 +171,9 @@ constexpr DirectiveSpec kRows[] = {
     {"verb", 1, 1, "N", "verbosity 0..11", "log verbosity (default 1)", parse_verb},
     {"log", 1, 1, "FILE", "file name", "log to FILE (truncated)", parse_log},
     {"log-append", 1, 1, "FILE", "file name", "log to FILE (appended)", parse_log},
+    {"status", 1, 2, "FILE [N]", "file name and optional seconds", "write client and routing status to FILE every N s (default 60; see status-version)", parse_status},
+    {"status-version", 1, 1, "1|2|3", "a status file format 1..3", "status file format: 1 (default) plain, 2 CSV with headers, 3 as 2 with tabs", parse_status_version},
+    {"management", 2, 3, "IP PORT | PATH unix", "IP and port, or socket path and 'unix'", "management interface on a TCP port (no password: keep it on 127.0.0.1) or a unix socket", parse_management},
     {"writepid", 1, 1, "FILE", "file name", "write the process id to FILE", parse_writepid},
     {"daemon", 0, 1, "[NAME]", "syslog name", "run in the background, logging to syslog as NAME", parse_daemon},
     {"user", 1, 1, "NAME", "user name", "drop privileges to this user after setup", parse_user},

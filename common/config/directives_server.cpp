@@ -9,6 +9,7 @@
 
 #include "common/config/arg_parse.hpp"
 #include "common/config/directive.hpp"
+#include "common/config/directive_lines.hpp"
 
 namespace vpn::config {
 namespace {
@@ -73,10 +74,46 @@ void parse_ifconfig_push(ParseContext& c, const Directive& d) {
     c.state.ifconfig_push = d.origin;  // topology / tun-tap checks wait for validate()
 }
 
+// Stock 2.6 takes push-reset and push-remove only in client-config-dir files (the
+// main config is refused "in this context"); here they also edit the main config's
+// push list as read so far, e.g. after a `config` include.  Pushes that `server` and
+// `keepalive` add come after every line, so they are not affected.
+void parse_push_reset(ParseContext& c, const Directive& d) {
+    c.opts.push.clear();  // push.c: push_reset
+    remember_line(c.opts.server, d);
+}
+
+void parse_push_remove(ParseContext& c, const Directive& d) {
+    const std::string& what = d.args[0];
+    if (what.empty()) {
+        fail(d.origin, "'push-remove': empty argument, expected the start of the pushed options to remove, e.g. "
+                       "push-remove route");
+    }
+    // push.c: push_remove_option -- "ifconfig" and "ifconfig-ipv6" name the generated
+    // ifconfig lines (not in the list); anything else is a prefix of list entries.
+    if (what == "ifconfig") {
+        c.opts.server.push_ifconfig_blocked = true;
+    } else if (what != "ifconfig-ipv6") {
+        std::erase_if(c.opts.push, [&](const std::string& e) { return push_remove_matches(e, what); });
+    }
+    remember_line(c.opts.server, d);
+}
+
+[[noreturn]] void parse_iroute(ParseContext&, const Directive& d) {
+    // 2.6 refuses it here too ("cannot be used in this context"): an iroute names the
+    // networks behind one client, so it lives in that client's file.
+    fail(d.origin, "'iroute' belongs in a client-config-dir file (it names a network behind one client), expected "
+                   "it in DIR/<common name> with 'client-config-dir DIR' here, and a 'route' for the network in "
+                   "the main config");
+}
+
 constexpr DirectiveSpec kRows[] = {
     {"mode", 1, 1, "p2p|server", "p2p or server", "p2p (default): one peer; server: serve one TLS client (needs tls-server) and push it its options", parse_mode},
     {"push", 1, 1, "\"OPTION ARGS\"", "one quoted option, e.g. \"route 10.1.0.0 255.255.0.0\"", "mode server: send this option to the client in PUSH_REPLY; may repeat", parse_push},
     {"ifconfig-push", 2, 2, "LOCAL REMOTE|NETMASK", "the client's address and its peer address (net30/p2p) or netmask (subnet)", "mode server: the client's tunnel addresses (stock 2.6 takes this only in a client-config-dir file; here also in the main config, for the one client)", parse_ifconfig_push},
+    {"push-reset", 0, 0, "", "", "mode server: drop the push lines read so far (stock 2.6 takes it only in a client-config-dir file)", parse_push_reset},
+    {"push-remove", 1, 1, "OPTION", "the start of the pushed options to remove, e.g. route", "mode server: drop push lines read so far that start with OPTION ('ifconfig': do not push ifconfig; stock 2.6 takes it only in a client-config-dir file)", parse_push_remove},
+    {"iroute", 1, 2, "NETWORK [NETMASK]", "network and optional netmask", "client-config-dir files only: a network behind that client (an error in the main config)", parse_iroute},
     {"topology", 1, 1, "net30|p2p|subnet", "net30, p2p or subnet", "tun addressing (default net30); subnet: ifconfig's 2nd argument is a netmask", parse_topology},
 };
 

@@ -162,6 +162,40 @@ struct ServerOptions {
     std::optional<std::string> route_gateway;
     // push-ifconfig-constraint (network, netmask) set by `server` for tap/subnet.
     std::optional<std::pair<std::uint32_t, std::uint32_t>> push_ifconfig_constraint;
+
+    // client-config-dir DIR (absolute), ccd-exclusive
+    std::optional<std::string> client_config_dir;
+    bool ccd_exclusive = false;
+    int max_routes_per_client = 256;
+    // status FILE [N] (absolute, every N seconds, 2.6 default 60), status-version 1|2|3
+    std::optional<std::string> status_file;
+    int status_seconds = 60;
+    int status_version = 1;
+    // management IP PORT, or management PATH unix
+    struct Management {
+        std::string host;  // "127.0.0.1", "::1", "localhost"
+        std::uint16_t port = 0;
+        std::optional<std::string> unix_path;  // absolute; host/port unused then
+    };
+    std::optional<Management> management;
+    // Per-client scripts: command lines as written (split like `up`).
+    std::optional<std::string> learn_address;
+    std::optional<std::string> client_connect;
+    std::optional<std::string> client_disconnect;
+    std::optional<std::string> auth_user_pass_verify;
+    bool auth_verify_via_file = true;  // via-file, else via-env
+    bool username_as_common_name = false;
+    std::string tmp_dir = "/tmp";  // tmp-dir: via-file and client-connect files
+    // connect-freq-initial N S: stateless reset replies per S seconds (2.6: 100 10)
+    int connect_freq_initial_n = 100;
+    int connect_freq_initial_s = 10;
+
+    // `push-remove ifconfig` (the exact word): the generated ifconfig is not pushed
+    // (push.c: push_remove_option).  `push-remove ifconfig-ipv6` is accepted, no effect.
+    bool push_ifconfig_blocked = false;
+    // The last line of each directive parsed into the fields above (Origin::name says
+    // which; see config/directive_lines.hpp), for validate()'s errors and warnings.
+    std::vector<Origin> lines;
 };
 
 struct Options {
