@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "server/address_pool.hpp"
+
 #include "app/commands.hpp"
 #include "app/load_config.hpp"
 #include "common/log/log.hpp"
@@ -69,7 +71,7 @@ const char* wrap_name(const config::Options& o) {
 
 void print_tls_plan(const config::Options& o, const p2p::PreparedTls& t) {
     const char* mode = o.tls.pull                        ? "TLS client (pull)"
-                       : o.mode == config::Mode::Server ? "TLS server for one client (mode server)"
+                       : o.mode == config::Mode::Server ? "TLS multi-client server (mode server)"
                        : o.tls.server                   ? "TLS point-to-point, server role"
                                                         : "TLS point-to-point, client role";
     print_device_and_link(o, mode, t.plan);
@@ -81,6 +83,16 @@ void print_tls_plan(const config::Options& o, const p2p::PreparedTls& t) {
     fmt::print("keepalive:     ping {}, ping-restart {}\n", o.ping, o.ping_restart);
     for (const auto& p : o.push) fmt::print("push:          {}\n", p);
     if (o.ifconfig_push) fmt::print("ifconfig-push: {} {}\n", o.ifconfig_push->first, o.ifconfig_push->second);
+    if (o.mode == config::Mode::Server) {
+        const auto& s = o.server;
+        if (s.pool_defined)
+            fmt::print("pool:          {} - {}{}\n", server::ipv4_text(s.pool_start), server::ipv4_text(s.pool_end),
+                       s.pool_persist_file ? ", persisted in " + *s.pool_persist_file : std::string());
+        fmt::print("clients:       at most {}{}{}\n", s.max_clients, s.client_to_client ? ", client-to-client" : "",
+                   s.duplicate_cn ? ", duplicate-cn" : "");
+        if (s.client_config_dir)
+            fmt::print("ccd:           {}{}\n", *s.client_config_dir, s.ccd_exclusive ? " (exclusive)" : "");
+    }
     fmt::print("options (OCC): {}\n", t.link.session.options);
 }
 

@@ -8,6 +8,7 @@
 #include "common/log/log.hpp"
 #include "p2p/tls_runner.hpp"
 #include "p2p/tunnel_runner.hpp"
+#include "server/server_runner.hpp"
 
 namespace vpn::app {
 
@@ -22,7 +23,9 @@ int run_command(const std::string& config_file, const std::vector<std::string>& 
         if (o.dev.empty()) throw std::runtime_error("no device: add 'dev tun' (or dev tap) to the config");
         p2p::RunHooks hooks;
         hooks.after_setup = [&] { become_daemon_and_drop(o); };
-        int status = o.tls_requested() ? p2p::run_tls_tunnel(o, hooks) : p2p::run_static_tunnel(o, hooks);
+        int status = o.mode == config::Mode::Server ? server::run_multi_server(o, hooks)
+                     : o.tls_requested()            ? p2p::run_tls_tunnel(o, hooks)
+                                                    : p2p::run_static_tunnel(o, hooks);
         remove_pid_file(o);
         log::info("Exiting");
         return status;

@@ -23,12 +23,12 @@ tun::Ipv4 must_ipv4(const std::string& text, const char* what) {
 
 }  // namespace
 
-tun::TunDevice open_device(const config::Options& o) {
+tun::TunDevice open_device(const config::Options& o, bool want_offloads) {
     bool tap = o.device_type() == config::DevType::Tap;
     // TUN devices carry a virtio header so the kernel can hand us TCP super-packets
     // (TSO) and take coalesced ones back: the batched data path (tun/offload).
     tun::TunOptions opts;
-    opts.vnet_hdr = !tap;
+    opts.vnet_hdr = !tap && want_offloads;
     auto dev = tun::TunDevice::open(o.dev, tap ? tun::Kind::Tap : tun::Kind::Tun, opts);
     bool offloads = opts.vnet_hdr && dev.enable_offloads();
     log::info("{} device [{}] opened{}", tap ? "TAP" : "TUN", dev.name(), offloads ? " (TSO offload)" : "");

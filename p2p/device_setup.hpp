@@ -10,7 +10,9 @@
 namespace vpn::p2p {
 
 // Throws tun::TunError / std::runtime_error with a one-line reason.
-tun::TunDevice open_device(const config::Options& o);
+// `offloads`: TUN with a virtio header and TSO (the p2p data path's batching); the
+// multi-client server reads plain packets.
+tun::TunDevice open_device(const config::Options& o, bool offloads = true);
 
 void add_routes(const config::Options& o, const tun::TunDevice& dev);
 

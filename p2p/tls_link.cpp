@@ -38,6 +38,12 @@ TlsLink::TlsLink(TlsLinkConfig cfg, TlsLinkHooks hooks, std::unique_ptr<TlsCodec
     if (!cfg_.server) new_client_session(now);
 }
 
+TlsLink::TlsLink(TlsLinkConfig cfg, TlsLinkHooks hooks, std::unique_ptr<TlsSession> session, Now now)
+    : TlsLink(std::move(cfg), std::move(hooks), std::make_unique<TlsCodec>(), now) {
+    tls_ = std::move(session);
+    drain(now);
+}
+
 void TlsLink::new_client_session(Now now) {
     attempt_since_ = now.mono;
     tls_ = std::make_unique<TlsSession>(cfg_.ctx, cfg_.session);
@@ -61,7 +67,7 @@ LinkSession::Inbound TlsLink::decapsulate(Bytes datagram, MutBytes out, MutBytes
 }
 
 bool TlsLink::accepts_new_source(Bytes datagram, const net::SockAddr& from) const {
-    if (!cfg_.server) return false;
+    if (!cfg_.server || cfg_.multi) return false;
     if (cand_ && cand_->addr && cand_->addr->same_endpoint(from)) return true;
     return is_new_client_reset(datagram);
 }
@@ -69,7 +75,7 @@ bool TlsLink::accepts_new_source(Bytes datagram, const net::SockAddr& from) cons
 bool TlsLink::is_new_client_reset(Bytes datagram) const {
     // Every wrapped control packet carries the sender's session id in clear after the
     // opcode byte (tls-auth and tls-crypt alike): 1 + 8 bytes.
-    if (!cfg_.server || !is_client_reset(datagram) || datagram.size() <= 9) return false;
+    if (!cfg_.server || cfg_.multi || !is_client_reset(datagram) || datagram.size() <= 9) return false;
     auto known = tls_ ? tls_->remote_session_id() : std::nullopt;
     return !known || !std::equal(known->begin(), known->end(), datagram.begin() + 1);
 }
@@ -248,11 +254,21 @@ void TlsLink::drain(Now now) {
 
 void TlsLink::on_keys(SessionEvent& e, Now now) {
     const bool first = !codec_->has_send_key();
+    if (refused_) return;
+    if (cfg_.server && first && hooks_.authorize) {
+        if (std::string why = hooks_.authorize(*tls_); !why.empty()) {
+            log::warn("client refused: {}", why);
+            refused_ = true;
+            key_since_ = now.mono;
+            return;
+        }
+    }
+    if (first) cipher_ = e.text.substr(0, e.text.find(','));
     log::info("Data Channel: key_id {}: {}", e.key_id, e.text);
     if (cfg_.server && first) {
-        // 2.6 servers give every client that does P_DATA_V2 a peer-id; we have one
-        // client, so 0.
-        peer_id_ = ovpn::peer_info_iv_proto(tls_->peer_info()) & ovpn::iv_proto::kDataV2 ? 0 : ovpn::kNoPeerId;
+        // 2.6 servers give every client that does P_DATA_V2 a peer-id (ours: the
+        // configured one; 0 for the one-client server).
+        peer_id_ = ovpn::peer_info_iv_proto(tls_->peer_info()) & ovpn::iv_proto::kDataV2 ? cfg_.peer_id : ovpn::kNoPeerId;
         codec_->set_peer_id(peer_id_);
     }
     codec_->install(e.key_id, std::move(e.channel), now);
@@ -265,6 +281,11 @@ void TlsLink::on_keys(SessionEvent& e, Now now) {
 
 void TlsLink::on_message(const std::string& text, Now now) {
     if (cfg_.server) {
+        if (text == "PUSH_REQUEST" && refused_) {
+            tls_->send_control_message("AUTH_FAILED", now.mono_ms);
+            if (!end_at_ms_) end_at_ms_ = now.mono_ms + kAuthFailedLingerMs;
+            return;
+        }
         if (text == "PUSH_REQUEST" && hooks_.push_for && codec_->has_send_key()) {
             try {
                 for (const auto& msg : ovpn::build_push_reply(hooks_.push_for(*tls_, peer_id_)))
@@ -311,6 +332,12 @@ void TlsLink::on_message(const std::string& text, Now now) {
 
 void TlsLink::fail_session(const std::string& why, Verdict v) {
     if (!why.empty() && why.find(' ') != std::string::npos) log::error("{}", why);
+    if (cfg_.multi) {
+        reason_ = why.empty() ? reason_ : why.find(' ') == std::string::npos ? why : "tls-error";
+        if (reason_.empty()) reason_ = "tls-error";
+        pending_verdict_ = Verdict::Restart;
+        return;
+    }
     if (cfg_.server) {
         // Wait for the next client; the device and socket stay.
         tls_.reset();
@@ -357,6 +384,11 @@ void TlsLink::check_renegotiation(Now now) {
 }
 
 Verdict TlsLink::on_timer(Now now) {
+    if (end_at_ms_ && now.mono_ms >= *end_at_ms_ && pending_verdict_ == Verdict::None) {
+        reason_ = "auth-failure";
+        pending_verdict_ = Verdict::Restart;
+    }
+    if (refused_ && !end_at_ms_ && now.mono - key_since_ >= kRefusedMaxSeconds) end_at_ms_ = now.mono_ms;
     if (start_at_ms_ && now.mono_ms >= *start_at_ms_) {
         start_at_ms_.reset();
         new_client_session(now);
@@ -390,7 +422,7 @@ Verdict TlsLink::on_timer(Now now) {
     }
     Verdict v = peer_.on_timer(now);
     if (v != Verdict::None) reason_ = peer_.verdict_reason();
-    if (v == Verdict::Restart && cfg_.server) {
+    if (v == Verdict::Restart && cfg_.server && !cfg_.multi) {
         // ping-restart on a server: forget the client, keep listening.
         log::info("client session ended ({})", reason_);
         fail_session("", v);
@@ -410,9 +442,15 @@ std::optional<std::int64_t> TlsLink::next_wake_ms() const {
     take(codec_->next_wake_ms());
     take(next_push_request_ms_);
     take(start_at_ms_);
+    take(end_at_ms_);
     take(peer_.next_wake_ms());
     if (pending_verdict_ != Verdict::None) take(std::int64_t{0});
     return t;
+}
+
+void TlsLink::send_restart(Now now) {
+    if (tls_ && codec_->has_send_key()) tls_->send_control_message("RESTART", now.mono_ms);
+    drain(now);
 }
 
 Verdict TlsLink::begin_exit(Now now, bool can_notify) {

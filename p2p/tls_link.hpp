@@ -45,6 +45,12 @@ struct TlsLinkConfig {
     // Client: the pause before a restarted session sends its reset (init.c "Restart
     // pause": --connect-retry), so a server that is going away is not asked again at once.
     int restart_pause_ms = 1000;
+    // One client of a multi-client server (server/): the session ends (Verdict::Restart
+    // from on_timer) on ping-restart, failure or the client's exit instead of waiting
+    // for the next client, and new resets are the server's business, not a candidate's.
+    bool multi = false;
+    // Server: the peer-id this client gets when it announced P_DATA_V2 support.
+    std::uint32_t peer_id = 0;
 };
 
 struct TlsLinkHooks {
@@ -55,13 +61,24 @@ struct TlsLinkHooks {
     std::function<std::vector<std::string>(const ovpn::session::TlsSession& s, std::uint32_t peer_id)> push_for;
     // The first data keys of a session are installed: the tunnel passes traffic.
     std::function<void(const ovpn::session::TlsSession& s)> on_up;
+    // Server, before the first keys are installed: "" admits the client, anything else
+    // refuses it (logged): it gets AUTH_FAILED for its PUSH_REQUEST, no data channel,
+    // and the session ends shortly after (multi.c / push.c: send_auth_failed).
+    std::function<std::string(const ovpn::session::TlsSession& s)> authorize;
 };
 
 class TlsLink final : public LinkSession {
 public:
     static constexpr std::int64_t kPushRequestIntervalMs = 5000;
+    // A refused client: how long AUTH_FAILED may take to be acknowledged, and how long
+    // we wait for the PUSH_REQUEST it answers.
+    static constexpr std::int64_t kAuthFailedLingerMs = 2000;
+    static constexpr std::int64_t kRefusedMaxSeconds = 10;
 
     TlsLink(TlsLinkConfig cfg, TlsLinkHooks hooks, Now now);
+    // A server session that already exists (created by a stateless gate, or for a TCP
+    // connection's first reset); the caller hands it its first packet with decapsulate().
+    TlsLink(TlsLinkConfig cfg, TlsLinkHooks hooks, std::unique_ptr<ovpn::session::TlsSession> session, Now now);
 
     std::size_t overhead() const override;
     std::size_t payload_offset() const override { return peer_.payload_offset(); }
@@ -87,6 +104,14 @@ public:
     // Data packets go out as P_DATA_V2 with this peer-id (pushed), else P_DATA_V1.
     void set_peer_id(std::uint32_t id) { codec_->set_peer_id(id); }
     bool up() const { return codec_->has_send_key(); }
+    // Refused by hooks.authorize (server).
+    bool refused() const { return refused_; }
+    const ovpn::session::TlsSession* session() const { return tls_.get(); }
+    // The cipher of the data channel, e.g. "AES-256-GCM" ("" before keys).
+    const std::string& cipher() const { return cipher_; }
+    // Server (multi): tell the client to reconnect (RESTART control message), as a
+    // 2.6 server does for its clients when it goes away with explicit-exit-notify.
+    void send_restart(Now now);
 
 private:
     TlsLink(TlsLinkConfig cfg, TlsLinkHooks hooks, std::unique_ptr<TlsCodec> codec, Now now);
@@ -132,6 +157,9 @@ private:
     int failed_attempts_ = 0;         // client: sessions in a row that never came up
     std::optional<std::int64_t> start_at_ms_;  // client: a restarted session begins then
     std::uint32_t peer_id_ = ovpn::kNoPeerId;
+    bool refused_ = false;
+    std::optional<std::int64_t> end_at_ms_;  // refused: end once AUTH_FAILED had its chance
+    std::string cipher_;
 };
 
 }  // namespace vpn::p2p

@@ -39,6 +39,10 @@ public:
         (void)to;
         return false;
     }
+    // Every datagram of `batch` to its own address to[i] (a multi-client server).
+    virtual void send_addressed(const TxBatch& batch, const net::SockAddr* to) {
+        for (std::size_t i = 0; i < batch.count; ++i) send_to(Bytes(batch.data(i), batch.len[i]), to[i]);
+    }
     // True when a packet sent now would reach the peer (known address / connection up).
     virtual bool has_peer() const = 0;
     // TCP with a full backlog: stop reading the TUN until on_writable.

@@ -142,6 +142,15 @@ bool UdpTransport::send_to(Bytes datagram, const net::SockAddr& to) {
 
 void UdpTransport::send(const TxBatch& b) {
     if (!peer_ || b.count == 0) return;
+    send_batch(b, nullptr);
+}
+
+void UdpTransport::send_addressed(const TxBatch& b, const net::SockAddr* to) {
+    if (b.count) send_batch(b, to);
+}
+
+void UdpTransport::send_batch(const TxBatch& b, const net::SockAddr* to) {
+    auto dest = [&](std::size_t i) -> const net::SockAddr& { return to ? to[i] : *peer_; };
     mmsghdr msgs[kMaxDatagrams];
     iovec iov[kMaxDatagrams];
     alignas(cmsghdr) char control[kMaxDatagrams][CMSG_SPACE(sizeof(std::uint16_t))];
@@ -152,7 +161,8 @@ void UdpTransport::send(const TxBatch& b) {
         // possibly a shorter last one.
         std::size_t seg = b.len[i], total = seg, k = 1;
         while (gso_ && i + k < b.count && k < kMaxTrain && b.off[i + k] == b.off[i + k - 1] + b.len[i + k - 1] &&
-               b.len[i + k] <= seg && total + b.len[i + k] <= kMaxTrainBytes) {
+               b.len[i + k] <= seg && total + b.len[i + k] <= kMaxTrainBytes &&
+               (!to || to[i + k].same_endpoint(to[i]))) {
             total += b.len[i + k];
             ++k;
             if (b.len[i + k - 1] < seg) break;
@@ -161,8 +171,8 @@ void UdpTransport::send(const TxBatch& b) {
         msgs[m] = {};
         msgs[m].msg_hdr.msg_iov = &iov[m];
         msgs[m].msg_hdr.msg_iovlen = 1;
-        msgs[m].msg_hdr.msg_name = &peer_->storage;
-        msgs[m].msg_hdr.msg_namelen = peer_->len;
+        msgs[m].msg_hdr.msg_name = const_cast<sockaddr_storage*>(&dest(i).storage);
+        msgs[m].msg_hdr.msg_namelen = dest(i).len;
         if (k > 1) {
             msgs[m].msg_hdr.msg_control = control[m];
             msgs[m].msg_hdr.msg_controllen = sizeof control[m];
@@ -199,11 +209,11 @@ void UdpTransport::send(const TxBatch& b) {
                 log::verbose("UDP GSO keeps failing ({}), sending datagrams one by one", std::strerror(err));
             }
             for (std::size_t d = first[done]; d < first[done] + count[done]; ++d)
-                if (!send_single(b.data(d), b.len[d], *peer_)) ++send_failures_;
+                if (!send_single(b.data(d), b.len[d], dest(d))) ++send_failures_;
             ++done;
             continue;
         }
-        log::verbose("UDP send to {} failed: {}", peer_->str(), std::strerror(err));
+        log::verbose("UDP send to {} failed: {}", dest(first[done]).str(), std::strerror(err));
         send_failures_ += count[done];
         ++done;
     }

@@ -21,6 +21,7 @@ public:
 
     void start() override;
     void send(const TxBatch& batch) override;
+    void send_addressed(const TxBatch& batch, const net::SockAddr* to) override;
     bool send_to(Bytes datagram, const net::SockAddr& to) override;
     bool has_peer() const override { return peer_.has_value(); }
     bool source_allowed(const net::SockAddr& from) const override;
@@ -35,6 +36,8 @@ private:
     void arm();
     void on_readable();
     bool send_single(const std::uint8_t* data, std::size_t len, const net::SockAddr& to);
+    // `to`: one address per datagram, or nullptr for the peer's.
+    void send_batch(const TxBatch& batch, const net::SockAddr* to);
 
     LinkPlan plan_;
     TransportEvents events_;

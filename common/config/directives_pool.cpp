@@ -120,7 +120,7 @@ constexpr DirectiveSpec kRows[] = {
     {"duplicate-cn", 0, 0, "", "", "mode server: allow several clients with the same common name", parse_duplicate_cn},
     {"max-clients", 1, 1, "N", "a client count", "mode server: at most N clients (default 1024)", parse_max_clients},
     {"max-routes-per-client", 1, 1, "N", "a route count", "mode server: at most N internal routes learned per client (default 256)", parse_max_routes_per_client},
-    {"connect-freq-initial", 2, 2, "N S", "a packet count and seconds", "mode server: answer at most N new-connection packets per S seconds (default 100 10)", parse_connect_freq_initial},
+    {"connect-freq-initial", 2, 2, "N S", "a packet count and seconds", "mode server: answer at most N new-connection packets per S seconds (default 2000 10; 2.6: 100 10)", parse_connect_freq_initial},
 };
 
 }  // namespace

@@ -186,8 +186,10 @@ struct ServerOptions {
     bool auth_verify_via_file = true;  // via-file, else via-env
     bool username_as_common_name = false;
     std::string tmp_dir = "/tmp";  // tmp-dir: via-file and client-connect files
-    // connect-freq-initial N S: stateless reset replies per S seconds (2.6: 100 10)
-    int connect_freq_initial_n = 100;
+    // connect-freq-initial N S: stateless reset replies per S seconds.  2.6's default
+    // (100 10) makes a burst of clients wait tens of seconds; our replies keep no
+    // state and are no larger than the reset they answer, so the default is higher.
+    int connect_freq_initial_n = 2000;
     int connect_freq_initial_s = 10;
 
     // `push-remove ifconfig` (the exact word): the generated ifconfig is not pushed

@@ -41,4 +41,11 @@ struct PushPeer {
 // supported.  The caller turns the list into messages with build_push_reply().
 std::vector<std::string> server_push_options(const config::Options& o, const PushPeer& peer);
 
+// The same for one client of a multi-client server: `push` is its list (the server's
+// merged with its client-config-dir / client-connect edits), `ifconfig` what its
+// "ifconfig" line says (nullopt: none).
+std::vector<std::string> client_push_options(std::vector<std::string> push,
+                                             const std::optional<std::pair<std::string, std::string>>& ifconfig,
+                                             int tun_mtu, const PushPeer& peer);
+
 }  // namespace vpn::ovpn

@@ -43,7 +43,7 @@ printf 'client\ndev tun\nremote 192.168.77.1\nca pki/ca.crt\ncert pki/issued/c.c
 if out=$("$VPN_BIN" check tls.conf 2>&1); then nt_fail "a key not matching its certificate passed the check"; fi
 [[ $(wc -l <<<"$out") == 1 ]] || nt_fail "mismatched key: not one line: $out"
 printf 'dev tun\nserver 10.8.0.0 255.255.255.0\nca pki/ca.crt\ncert pki/issued/c.crt\nkey pki/private/c.key\n' >multi.conf
-if out=$("$VPN_BIN" check multi.conf 2>&1); then nt_fail "a multi-client server config passed the check"; fi
-[[ $(wc -l <<<"$out") == 1 && $out == *"multi.conf:2: 'server' needs the multi-client server, which is not supported yet"* ]] ||
-    nt_fail "server directive: $out"
+out=$("$VPN_BIN" check multi.conf 2>&1) || nt_fail "a multi-client server config failed the check: $out"
+grep -qF "mode:          TLS multi-client server (mode server)" <<<"$out" || nt_fail "server check: $out"
+grep -qF "pool:          10.8.0.4 - 10.8.0.251" <<<"$out" || nt_fail "server check (net30 pool): $out"
 nt_pass

@@ -56,7 +56,7 @@ TEST_CASE("defaults are 2.6's") {
     CHECK(s.auth_verify_via_file);
     CHECK_FALSE(s.username_as_common_name);
     CHECK(s.tmp_dir == "/tmp");
-    CHECK(s.connect_freq_initial_n == 100);
+    CHECK(s.connect_freq_initial_n == 2000);
     CHECK(s.connect_freq_initial_s == 10);
     CHECK_FALSE(s.push_ifconfig_blocked);
     CHECK(s.lines.empty());

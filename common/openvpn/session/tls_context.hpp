@@ -21,6 +21,7 @@ public:
 struct VerifyState {
     const void* policy = nullptr;  // owned by the TlsContext
     std::string failure;           // "" while nothing was refused
+    std::string common_name;       // the peer certificate's CN once it passed every check
 };
 
 class TlsContext {

@@ -63,6 +63,8 @@ public:
 
     // "TLSv1.3, cipher TLS_AES_256_GCM_SHA384" style summary, for logs.
     std::string describe() const;
+    // The verified peer certificate's common name ("" before or without one).
+    const std::string& peer_common_name() const { return verify_.common_name; }
 
 private:
     void fail(std::string why);

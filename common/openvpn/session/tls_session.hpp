@@ -120,6 +120,11 @@ public:
     const std::string& peer_options() const { return peer_options_; }
     const std::string& peer_info() const { return peer_info_; }
     const std::string& peer_username() const { return peer_username_; }
+    // The password of the peer's key method 2 (auth-user-pass), for the server's
+    // verification; empty when none was sent.
+    const crypto::SecureBuffer& peer_password() const { return peer_password_; }
+    // The common name of the peer's certificate, as verified for the first key.
+    const std::string& peer_common_name() const { return peer_cn_; }
     // Server: the options to append to the PUSH_REPLY for this client (cipher,
     // key-derivation / protocol-flags), valid once keys are ready.
     const std::vector<std::string>& push_options() const { return push_options_; }
@@ -171,7 +176,8 @@ private:
     std::int64_t unix_base_ms_ = 0;  // wall clock (ms) minus now_ms
     std::optional<std::int64_t> hand_deadline_ms_;
     std::size_t chunk_ = 0;  // TLS bytes per P_CONTROL_V1
-    std::string peer_options_, peer_info_, peer_username_;
+    std::string peer_options_, peer_info_, peer_username_, peer_cn_;
+    crypto::SecureBuffer peer_password_;
     std::vector<std::string> push_options_;
     ProtocolChoice pushed_{};
     std::optional<std::string> pushed_cipher_;

@@ -52,6 +52,8 @@ void TlsSession::on_peer_key_method_2(KeyState& ks, Bytes record) {
     peer_options_ = std::move(r.message.options);
     peer_info_ = std::move(r.message.peer_info);
     peer_username_ = std::move(r.message.username);
+    peer_password_ = std::move(r.message.password);
+    peer_cn_ = ks.tls.peer_common_name();
     hand_deadline_ms_.reset();
     events_.push_back(SessionEvent{SessionEvent::Kind::Established, ks.key_id});
 
