@@ -81,6 +81,7 @@ private:
     std::function<void()> on_second_;
     std::uint64_t tun_write_failures_ = 0;
     bool exiting_ = false;
+    unsigned ticks_ = 0;
 };
 
 }  // namespace vpn::server

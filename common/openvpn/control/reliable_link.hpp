@@ -85,6 +85,12 @@ public:
 
     // All our messages acknowledged (e.g. "our reset was acked": S_PRE_START -> S_START).
     bool all_acked() const { return sender_.empty(); }
+    // Nothing in flight either way: give the window buffers back (idle sessions of a
+    // server with many clients).
+    void release_idle() {
+        sender_.release_idle();
+        receiver_.release_idle();
+    }
 
     ReliableSender& sender() { return sender_; }
     const ReliableSender& sender() const { return sender_; }

@@ -35,7 +35,7 @@ ReliableReceiver::Result ReliableReceiver::accept(std::uint32_t id, Opcode op, B
     s.used = true;
     s.id = id;
     s.op = op;
-    s.buf.assign(payload.begin(), payload.end());  // within the reserved capacity
+    s.buf.assign(payload.begin(), payload.end());  // reserved, unless release_idle() freed it
     acks_.add(id);
     return Result::Accepted;
 }
@@ -72,6 +72,11 @@ const char* result_name(ReliableReceiver::Result r) {
         case ReliableReceiver::Result::Oversize: return "oversize";
     }
     return "?";
+}
+
+void ReliableReceiver::release_idle() {
+    for (auto& s : slots_)
+        if (!s.used) std::vector<std::uint8_t>().swap(s.buf);
 }
 
 }  // namespace vpn::ovpn::control

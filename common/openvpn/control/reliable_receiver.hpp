@@ -49,6 +49,9 @@ public:
     std::optional<Message> front() const;
     // Deliver (drop) the front message; no-op if there is none.
     void pop();
+    // Frees the buffers of empty slots (a session whose handshake is over keeps 12 x
+    // 2 KB otherwise); they are allocated again when a message arrives.
+    void release_idle();
 
     std::uint32_t expected() const { return expected_; }
     std::size_t stored() const;

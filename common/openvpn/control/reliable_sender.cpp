@@ -39,7 +39,7 @@ std::optional<std::uint32_t> ReliableSender::queue(Opcode op, Bytes payload) {
     e.next_try = kImmediately;
     e.timeout = initial_timeout_;
     e.n_acks = 0;
-    e.buf.assign(payload.begin(), payload.end());  // within the reserved capacity
+    e.buf.assign(payload.begin(), payload.end());  // reserved, unless release_idle() freed it
     return e.id;
 }
 
@@ -116,6 +116,11 @@ void ReliableSender::schedule_now(std::int64_t now) {
         e.next_try = now;
         e.timeout = initial_timeout_;
     }
+}
+
+void ReliableSender::release_idle() {
+    for (auto& e : entries_)
+        if (!e.active) std::vector<std::uint8_t>().swap(e.buf);
 }
 
 }  // namespace vpn::ovpn::control

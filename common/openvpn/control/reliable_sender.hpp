@@ -83,6 +83,8 @@ public:
     std::optional<std::int64_t> next_timeout() const;
 
     bool empty() const;          // nothing unacknowledged (reliable_empty)
+    // Frees the buffers of inactive entries (allocated again when one is queued).
+    void release_idle();
     std::size_t in_flight() const;
     std::uint32_t next_id() const { return next_id_; }
 

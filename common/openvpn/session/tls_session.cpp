@@ -312,6 +312,7 @@ void TlsSession::on_timer(std::int64_t now_ms) {
         lame_.reset();
     }
     flush(now_ms);
+    if (ks_->keys_done && ks_->link.all_acked() && !ks_->link.front()) ks_->link.release_idle();
 }
 
 std::optional<std::int64_t> TlsSession::next_timeout() const {
