@@ -44,4 +44,21 @@ std::vector<std::string> TunnelStats::report_lines() const {
     return out;
 }
 
+TunnelStats& TunnelStats::operator+=(const TunnelStats& s) {
+    TunnelStats& to = *this;
+    to.tun_read_bytes += s.tun_read_bytes;
+    to.tun_read_packets += s.tun_read_packets;
+    to.tun_write_bytes += s.tun_write_bytes;
+    to.tun_write_packets += s.tun_write_packets;
+    to.link_read_bytes += s.link_read_bytes;
+    to.link_read_packets += s.link_read_packets;
+    to.link_write_bytes += s.link_write_bytes;
+    to.link_write_packets += s.link_write_packets;
+    to.pings_sent += s.pings_sent;
+    to.pings_received += s.pings_received;
+    for (std::size_t i = 0; i < to.codec_drops.size(); ++i) to.codec_drops[i] += s.codec_drops[i];
+    for (std::size_t i = 0; i < to.link_drops.size(); ++i) to.link_drops[i] += s.link_drops[i];
+    return *this;
+}
+
 }  // namespace vpn::p2p

@@ -27,6 +27,8 @@ struct TunnelStats {
     void count(ovpn::Drop d) { ++codec_drops[static_cast<std::size_t>(d)]; }
     void count(LinkDrop d) { ++link_drops[static_cast<std::size_t>(d)]; }
     std::uint64_t total_drops() const;
+    // Adds another tunnel's counters (a server's clients into one report).
+    TunnelStats& operator+=(const TunnelStats& s);
 
     // "TUN/TAP read bytes,1234" ... "drop bad-hmac,3": one line each, as OpenVPN's
     // SIGUSR2 dump; every drop reason is listed, zero or not, so tools can parse it.
