@@ -10,26 +10,9 @@
 #include <asio/write.hpp>
 
 #include "common/log/log.hpp"
+#include "p2p/asio_endpoint.hpp"
 
 namespace vpn::p2p {
-namespace {
-
-asio::ip::tcp::endpoint to_endpoint(const net::SockAddr& a) {
-    asio::ip::tcp::endpoint ep;
-    std::memcpy(ep.data(), &a.storage, a.len);
-    ep.resize(a.len);
-    return ep;
-}
-
-net::SockAddr from_endpoint(const asio::ip::tcp::endpoint& ep) {
-    net::SockAddr a;
-    std::memcpy(&a.storage, ep.data(), ep.size());
-    a.len = static_cast<socklen_t>(ep.size());
-    return a;
-}
-
-
-}  // namespace
 
 TcpTransport::TcpTransport(asio::io_context& io, const LinkPlan& plan, TransportEvents events,
                            std::size_t max_packet)

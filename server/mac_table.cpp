@@ -5,20 +5,14 @@
 #include <algorithm>
 #include <bit>
 
+#include "common/util/hash_mix.hpp"
+
 namespace vpn::server {
 namespace {
 
 constexpr std::size_t npos = ~std::size_t{0};
 
-// splitmix64's finaliser: source MACs are chosen by clients, so the home slot must not
-// be predictable from the address bits.
-std::uint64_t mix(std::uint64_t x) {
-    x ^= x >> 30;
-    x *= 0xbf58476d1ce4e5b9ull;
-    x ^= x >> 27;
-    x *= 0x94d049bb133111ebull;
-    return x ^ (x >> 31);
-}
+using util::hash_mix;
 
 // 48 bits: never equal to the all-ones empty marker.
 std::uint64_t key_of(const Mac& m) {
@@ -61,7 +55,7 @@ MacTable::MacTable(std::size_t capacity, std::size_t max_per_client, std::int64_
 }
 
 std::size_t MacTable::find(std::uint64_t key) const {
-    for (std::size_t i = mix(key) & mask_;; i = (i + 1) & mask_) {
+    for (std::size_t i = hash_mix(key) & mask_;; i = (i + 1) & mask_) {
         if (slots_[i].key == key) return i;
         if (slots_[i].key == kEmpty) return npos;  // never full: at most half the slots are used
     }
@@ -100,7 +94,7 @@ LearnResult MacTable::learn(const Mac& mac, ClientId client, std::int64_t now) {
     const std::uint64_t key = key_of(mac);
     std::size_t i = find(key);
     if (i == npos) {
-        i = mix(key) & mask_;
+        i = hash_mix(key) & mask_;
         while (slots_[i].key != kEmpty) i = (i + 1) & mask_;
         slots_[i] = Slot{key, client, now};
         ++size_;
@@ -130,7 +124,7 @@ void MacTable::erase_at(std::size_t i) {
     // Backward-shift deletion keeps linear-probe chains intact without tombstones.
     std::size_t hole = i;
     for (std::size_t j = (i + 1) & mask_; slots_[j].key != kEmpty; j = (j + 1) & mask_) {
-        const std::size_t home = mix(slots_[j].key) & mask_;
+        const std::size_t home = hash_mix(slots_[j].key) & mask_;
         // Move j into the hole unless its home lies cyclically in (hole, j].
         const bool home_in_between = hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
         if (!home_in_between) {

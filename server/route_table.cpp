@@ -4,20 +4,14 @@
 
 #include <bit>
 
+#include "common/util/hash_mix.hpp"
+
 namespace vpn::server {
 namespace {
 
 constexpr std::size_t npos = ~std::size_t{0};
 
-// splitmix64's finaliser: keys are admin-chosen, lookups attacker-chosen, and the
-// table is at most half full, so probe runs stay short.
-std::uint64_t mix(std::uint64_t x) {
-    x ^= x >> 30;
-    x *= 0xbf58476d1ce4e5b9ull;
-    x ^= x >> 27;
-    x *= 0x94d049bb133111ebull;
-    return x ^ (x >> 31);
-}
+using util::hash_mix;
 
 // Key layout: bit 40 = iroute, bits 32..37 = prefix length, low 32 = host-order network.
 constexpr std::uint64_t kIrouteBit = std::uint64_t{1} << 40;
@@ -71,7 +65,7 @@ bool RouteTable::learnable(const Route& r) const {
 }
 
 std::size_t RouteTable::find(std::uint64_t key) const {
-    for (std::size_t i = mix(key) & mask_;; i = (i + 1) & mask_) {
+    for (std::size_t i = hash_mix(key) & mask_;; i = (i + 1) & mask_) {
         if (slots_[i].key == key) return i;
         if (slots_[i].key == kEmpty) return npos;  // never full: at most half the slots are used
     }
@@ -97,7 +91,7 @@ LearnResult RouteTable::learn(const Route& route, ClientId client) {
         if (--per_client_[res.previous] == 0) per_client_.erase(res.previous);
         ++per_client_[client];
     } else if (res.op == LearnOp::Add) {
-        std::size_t i = mix(key) & mask_;
+        std::size_t i = hash_mix(key) & mask_;
         while (slots_[i].key != kEmpty) i = (i + 1) & mask_;
         slots_[i] = Slot{key, client};
         ++size_;
@@ -123,7 +117,7 @@ void RouteTable::erase_at(std::size_t i) {
     // Backward-shift deletion keeps linear-probe chains intact without tombstones.
     std::size_t hole = i;
     for (std::size_t j = (i + 1) & mask_; slots_[j].key != kEmpty; j = (j + 1) & mask_) {
-        const std::size_t home = mix(slots_[j].key) & mask_;
+        const std::size_t home = hash_mix(slots_[j].key) & mask_;
         // Move j into the hole unless its home lies cyclically in (hole, j].
         const bool home_in_between = hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
         if (!home_in_between) {

@@ -11,23 +11,13 @@
 #include <fmt/format.h>
 
 #include "common/log/log.hpp"
+#include "p2p/asio_endpoint.hpp"
 
 namespace vpn::server {
 namespace {
 
-asio::ip::tcp::endpoint to_endpoint(const net::SockAddr& a) {
-    asio::ip::tcp::endpoint ep;
-    std::memcpy(ep.data(), &a.storage, a.len);
-    ep.resize(a.len);
-    return ep;
-}
-
-net::SockAddr from_endpoint(const asio::ip::tcp::endpoint& ep) {
-    net::SockAddr a;
-    std::memcpy(&a.storage, ep.data(), std::min<std::size_t>(ep.size(), sizeof a.storage));
-    a.len = static_cast<socklen_t>(ep.size());
-    return a;
-}
+using p2p::from_endpoint;
+using p2p::to_endpoint;
 
 // 2.6's print_sockaddr: a wildcard address shows as "[undef]".
 std::string print_local(const net::SockAddr& a) {
