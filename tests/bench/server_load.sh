@@ -192,6 +192,17 @@ run_impl() {
 
 for impl in $IMPLS; do run_impl "$impl"; done
 
+# The floor under both columns: OpenSSL alone doing the server's side of the same
+# TLS 1.3 handshake (same PKI, client certificate required), no OpenVPN protocol.
+FLOOR_TOOL=$(dirname "$LOAD")/tls_handshake_cpu
+FLOOR=n/a
+if [[ -x $FLOOR_TOOL ]]; then
+    FLOOR=$(timeout 120 "$FLOOR_TOOL" --ca "$PKI/ca.crt" --server-cert "$PKI/issued/server.crt" \
+        --server-key "$PKI/private/server.key" --client-cert "$PKI/issued/client.crt" \
+        --client-key "$PKI/private/client.key" --count 500 |
+        sed -nE 's/.*server_cpu_ms_per_handshake ([0-9.]+).*/\1/p') || FLOOR=n/a
+fi
+
 # ratio A B: A/B with two decimals when both are numbers (B != 0), else n/a.
 ratio() {
     awk -v a="$1" -v b="$2" 'BEGIN {
@@ -223,6 +234,7 @@ row "server RSS at start KB" rss0
 row "server RSS with N clients KB" rss1
 row "memory per client KB" kb_client
 row "CPU per new session ms" ms_session
+printf '%-34s %14s %14s %10s\n' "  floor: OpenSSL handshake alone" "${FLOOR:-n/a}" "${FLOOR:-n/a}" ""
 row "server UDP rcvbuf drops in ramp" drops_ramp
 row "load_clients CPU in ramp ms" self_ramp
 row "ping answered" ping count
