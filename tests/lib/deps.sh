@@ -7,6 +7,7 @@ _vpn_deps_packages=(
     cmake g++ make pkg-config
     libssl-dev liblzo2-dev libasio-dev libcli11-dev doctest-dev libfmt-dev
     openvpn iperf3 iproute2 iputils-ping nftables python3 procps easy-rsa openssl
+    python3-scapy
 )
 
 # Prints the packages of the list above that dpkg does not report as installed.

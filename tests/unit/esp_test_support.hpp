@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "ipsec/esp/esp_crypto.hpp"
 #include "ipsec/esp/iv_source.hpp"
 #include "ipsec/esp/sa_keys.hpp"
 
@@ -101,6 +102,47 @@ inline vpn::esp::SaParams params(const vpn::esp::Suite& s, std::uint32_t spi = 0
     p.replay_window = window;
     p.initial_seq = initial;
     return p;
+}
+
+// Every suite the tests sweep, and its label for CAPTURE.
+inline const std::vector<vpn::esp::Suite> kSuites = [] {
+    using vpn::esp::Encr;
+    using vpn::esp::Integ;
+    return std::vector<vpn::esp::Suite>{
+        {Encr::AesGcm16, 128, Integ::None},          {Encr::AesGcm16, 192, Integ::None},
+        {Encr::AesGcm16, 256, Integ::None},          {Encr::AesCbc, 128, Integ::HmacSha1_96},
+        {Encr::AesCbc, 192, Integ::HmacSha256_128},  {Encr::AesCbc, 256, Integ::HmacSha384_192},
+        {Encr::AesCbc, 256, Integ::HmacSha512_256},  {Encr::TripleDesCbc, 192, Integ::HmacSha1_96},
+        {Encr::TripleDesCbc, 192, Integ::HmacSha256_128}, {Encr::Null, 0, Integ::HmacSha1_96},
+        {Encr::Null, 0, Integ::HmacSha256_128},
+    };
+}();
+
+inline std::string label(const vpn::esp::Suite& s) {
+    return std::string(vpn::esp::encr_name(s.encr)) + "-" + std::to_string(s.encr_bits) + "/" + vpn::esp::integ_name(s.integ);
+}
+
+// An authentic packet with any plaintext we like (the SA under test would never
+// build a bad trailer itself): header | IV | plaintext, sealed by the keyed transform.
+inline Vec craft(const vpn::esp::SaParams& p, std::uint64_t seq, const Vec& plaintext) {
+    vpn::esp::EspCrypto enc(p.keys, p.esn, true);
+    Vec pkt(vpn::esp::kEspHeaderLen + enc.iv_len() + plaintext.size() + enc.icv_len());
+    vpn::store_be32(pkt.data(), p.spi);
+    vpn::store_be32(pkt.data() + 4, static_cast<std::uint32_t>(seq));
+    for (std::size_t i = 0; i < enc.iv_len(); ++i) pkt[8 + i] = static_cast<std::uint8_t>(0xa0 + i + seq);
+    std::memcpy(pkt.data() + 8 + enc.iv_len(), plaintext.data(), plaintext.size());
+    if (!enc.seal(pkt.data(), plaintext.size(), static_cast<std::uint32_t>(seq >> 32))) throw std::runtime_error("craft: seal failed");
+    return pkt;
+}
+
+// inner | 1..pad | pad | nh, padded to `align`.
+inline Vec trailer_plaintext(const Vec& inner, std::uint8_t nh, std::size_t align) {
+    Vec v = inner;
+    std::size_t pad = (align - (inner.size() + 2) % align) % align;
+    for (std::size_t i = 0; i < pad; ++i) v.push_back(static_cast<std::uint8_t>(i + 1));
+    v.push_back(static_cast<std::uint8_t>(pad));
+    v.push_back(nh);
+    return v;
 }
 
 }  // namespace esp_test
