@@ -76,8 +76,15 @@ Outcome<Identity> dn_identity(std::string_view text) {
         std::string value(trim(part.substr(eq + 1)));
         if (key.empty() || value.empty()) return Failure{"empty DN component in '" + std::string(part) + "'"};
         if (OBJ_txt2nid(key.c_str()) == NID_undef) {
+            // "cn=", "c=": short names are upper case in OpenSSL's table.
+            std::string upper = key;
+            for (auto& ch : upper) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
             ERR_clear_error();
-            return Failure{"unknown DN attribute '" + key + "'"};
+            if (OBJ_txt2nid(upper.c_str()) == NID_undef) {
+                ERR_clear_error();
+                return Failure{"unknown DN attribute '" + key + "'"};
+            }
+            key = upper;
         }
         if (X509_NAME_add_entry_by_txt(name.get(), key.c_str(), MBSTRING_UTF8,
                                        reinterpret_cast<const unsigned char*>(value.data()),
