@@ -55,6 +55,32 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     static FragmentReassembler reassembler({8, 4096});
     static std::vector<std::uint8_t> plain(70000);
     const Bytes in(data, size);
+    // The input as the inside of an SK message: sealed, opened, split into
+    // fragments and put back together, so the inner parsers see it after real
+    // decryption too.
+    if (size > 0) {
+        IkeHeader h;
+        h.exchange = ExchangeType::IkeAuth;
+        h.message_id = 1;
+        const auto first = static_cast<PayloadType>(data[0]);
+        auto sealed = seal_message(cbc, h, first, in.subspan(1), plain);
+        if (sealed.ok()) {
+            std::vector<std::uint8_t> copy(plain.begin(), plain.begin() + static_cast<std::ptrdiff_t>(sealed.value));
+            auto v = parse_message(copy);
+            if (v.ok()) {
+                auto inner = open_message(cbc, v.value, plain);
+                if (inner.ok()) parse_typed(inner.value);
+            }
+        }
+        auto frags = seal_fragments(gcm, h, first, in.subspan(1), 200);
+        FragmentReassembler local({64, 1 << 16});
+        if (frags.ok())
+            for (const auto& f : frags.value) (void)local.add(gcm, parse_message(f).value);
+        if (local.complete()) {
+            auto chain = local.chain();
+            if (chain.ok()) parse_typed(chain.value);
+        }
+    }
     auto msg = parse_message(in);
     if (!msg.ok()) return 0;
     parse_typed(msg.value.chain);

@@ -377,9 +377,9 @@ TEST_CASE("an empty INFORMATIONAL (DPD) seals to what strongSwan sends") {
 }
 
 TEST_CASE("tampering: any changed bit of a captured SK message is refused") {
-    for (const auto& [cap, idx] : std::vector<std::pair<std::string, int>>{{"psk", 2}, {"cert", 5}, {"psk", 7}}) {
-        CAPTURE(cap);
-        const Buf& m = vectors().message(cap, idx).bytes;
+    for (const auto& which : std::vector<std::pair<std::string, int>>{{"psk", 2}, {"cert", 5}, {"psk", 7}}) {
+        CAPTURE(which.first);
+        const Buf& m = vectors().message(which.first, which.second).bytes;
         auto dec = cipher_for(m);
         Buf plain(m.size());
         for (std::size_t i = 0; i < m.size(); ++i) {
