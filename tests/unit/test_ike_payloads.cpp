@@ -272,6 +272,12 @@ TEST_CASE("TS: IPv4 and IPv6 ranges, unknown types skipped") {
     Buf badlen = b;
     badlen[4 + 3] = 39;
     CHECK(!parse_ts(badlen).ok());
+    // A known type shorter than its addresses, at the end of the body: refused
+    // before any address byte is read.
+    CHECK(parse_ts(unhex("01000000" "07000008" "0000ffff")).error == CodecError::BadValue);
+    CHECK(parse_ts(unhex("01000000" "0800000c" "0000ffff" "fd000000")).error == CodecError::BadValue);
+    CHECK(parse_ts(unhex("01000000" "07000014" "0000ffff" "0a000001" "0a000002" "00000000")).error ==
+          CodecError::BadValue);
     Buf zero = b;
     zero[4 + 3] = 0;
     CHECK(parse_ts(zero).error == CodecError::BadSubstructure);

@@ -444,10 +444,11 @@ TEST_CASE("open: a Pad Length beyond the plaintext is refused after verification
     store_be16(m.data() + 30, static_cast<std::uint16_t>(m.size() - 28));
     std::uint8_t nonce[12] = {key[16], key[17], key[18], key[19], 0, 0, 0, 0, 0, 0, 0, 1};
     std::copy(nonce + 4, nonce + 12, m.begin() + 32);
-    const std::uint8_t pad_len = 5;
-    REQUIRE(raw.seal(nonce, Bytes(m).first(32), &pad_len, 1, m.data() + 40, m.data() + 41));
     Buf plain(64);
-    CHECK(dec.open(m, 32, plain).error == CodecError::BadPadding);
+    for (std::uint8_t pad_len : {1, 5, 255}) {  // 1: one past what there is
+        REQUIRE(raw.seal(nonce, Bytes(m).first(32), &pad_len, 1, m.data() + 40, m.data() + 41));
+        CHECK(dec.open(m, 32, plain).error == CodecError::BadPadding);
+    }
     // The same with Pad Length 0 is an empty, valid message.
     const std::uint8_t zero = 0;
     REQUIRE(raw.seal(nonce, Bytes(m).first(32), &zero, 1, m.data() + 40, m.data() + 41));
