@@ -8,7 +8,7 @@
 #include <optional>
 #include <vector>
 
-#include "ike_vectors.hpp"
+#include "ike_key_vectors.hpp"
 #include "ipsec/ike/auth_octets.hpp"
 #include "ipsec/ike/auth_psk.hpp"
 #include "ipsec/ike/auth_signature.hpp"
@@ -18,16 +18,16 @@
 #include "pki/pem_io.hpp"
 
 using namespace vpn::ike;
-using ike_test::Blob;
-using ike_test::hex;
-using ike_test::str;
+using ike_key_test::Blob;
+using ike_key_test::hex;
+using ike_key_test::str;
 
 namespace {
 
 Prf sha256_prf() { return *Prf::from_id(prf::kHmacSha256); }
 
 struct Session {
-    ike_test::SessionVectors v;
+    ike_key_test::SessionVectors v;
     IkeSaKeys keys;
     SaInitTranscript init() const {
         return {v["ike_sa_init_request"], v["ike_sa_init_response"], v["Ni"], v["Nr"]};
@@ -35,7 +35,7 @@ struct Session {
 };
 
 Session load(const char* file, const TransformSet& t) {
-    Session s{ike_test::session_vectors(file), {}};
+    Session s{ike_key_test::session_vectors(file), {}};
     auto k = derive_ike_sa_keys(t, s.v["g^ir"], s.v["Ni"], s.v["Nr"], s.v["SPIi"], s.v["SPIr"]);
     REQUIRE(k);
     s.keys = k.take();
@@ -49,7 +49,7 @@ AuthData auth_of(const Blob& body) {
 }
 
 vpn::pki::EvpPkeyPtr public_key(const char* pem_file) {
-    auto cert = vpn::pki::parse_cert(ike_test::read_text(pem_file), pem_file);
+    auto cert = vpn::pki::parse_cert(ike_key_test::read_text(pem_file), pem_file);
     return vpn::pki::share(X509_get0_pubkey(cert.get()));
 }
 

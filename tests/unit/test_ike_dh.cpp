@@ -9,15 +9,15 @@
 #include <algorithm>
 #include <string>
 
-#include "ike_vectors.hpp"
+#include "ike_key_vectors.hpp"
 #include "ipsec/ike/dh_group.hpp"
 #include "ipsec/ike/ike_constants.hpp"
 #include "ipsec/ike/nat_detection.hpp"
 
 using namespace vpn::ike;
-using ike_test::Blob;
-using ike_test::hex;
-using ike_test::unhex;
+using ike_key_test::Blob;
+using ike_key_test::hex;
+using ike_key_test::unhex;
 
 namespace {
 
@@ -197,9 +197,9 @@ TEST_CASE("NAT-D: SHA-1(SPIi | SPIr | IP | port) as in the strongSwan IKE_SA_INI
     const Blob ip_i{172, 31, 251, 1}, ip_r{172, 31, 251, 2}, zero_spi(8, 0);
     for (const char* file : {"psk-session-vectors.txt", "cert-session-vectors.txt"}) {
         CAPTURE(file);
-        auto v = ike_test::session_vectors(file);
+        auto v = ike_key_test::session_vectors(file);
         auto notify = [](const Blob& msg, std::uint16_t type) {
-            for (const auto& p : ike_test::payloads(msg)) {
+            for (const auto& p : ike_key_test::payloads(msg)) {
                 if (p.type != 41 || p.body.size() < 4) continue;
                 std::size_t spi = p.body[1];
                 if (vpn::load_be16(&p.body[2]) == type) return Blob(p.body.begin() + 4 + spi, p.body.end());
@@ -222,7 +222,7 @@ TEST_CASE("NAT-D: SHA-1(SPIi | SPIr | IP | port) as in the strongSwan IKE_SA_INI
     }
     // The fake source of the cert session, as strongSwan logged its natd_chunk
     // (138.200.121.115 port 0), reproduces the sent hash.
-    auto v = ike_test::session_vectors("cert-session-vectors.txt");
+    auto v = ike_key_test::session_vectors("cert-session-vectors.txt");
     auto fake = nat_detection_hash(v["SPIi"], zero_spi, Blob{0x8a, 0xc8, 0x79, 0x73}, 0);
     REQUIRE(fake);
     CHECK(hex(vpn::Bytes(fake->data(), fake->size())) == "b122345804144805af332df8a9e0c129191f69df");

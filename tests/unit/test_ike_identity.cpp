@@ -7,7 +7,7 @@
 #include <ctime>
 #include <string>
 
-#include "ike_vectors.hpp"
+#include "ike_key_vectors.hpp"
 #include "ipsec/ike/cert_identity.hpp"
 #include "ipsec/ike/ike_identity.hpp"
 #include "pki/cert_signer.hpp"
@@ -15,9 +15,9 @@
 #include "pki/pem_io.hpp"
 
 using namespace vpn::ike;
-using ike_test::Blob;
-using ike_test::hex;
-using ike_test::unhex;
+using ike_key_test::Blob;
+using ike_key_test::hex;
+using ike_key_test::unhex;
 
 namespace {
 
@@ -27,7 +27,7 @@ Identity id_of(const char* text) {
     return id.take();
 }
 
-vpn::pki::X509Ptr cert(const char* file) { return vpn::pki::parse_cert(ike_test::read_text(file), file); }
+vpn::pki::X509Ptr cert(const char* file) { return vpn::pki::parse_cert(ike_key_test::read_text(file), file); }
 
 // 2026-12-01, inside the session certificates' validity (from 2026-11-23).
 constexpr std::time_t kSessionTime = 1796083200;
@@ -38,10 +38,10 @@ TEST_CASE("ike-id text -> ID type and payload body") {
     CHECK(hex(id_of("172.31.251.1").payload_body()) == "01000000ac1ffb01");
     CHECK(hex(id_of("2001:db8::1").payload_body()) == "0500000020010db8000000000000000000000001");
     // The IDx' of the PSK session, as strongSwan sent it.
-    auto v = ike_test::session_vectors("psk-session-vectors.txt");
+    auto v = ike_key_test::session_vectors("psk-session-vectors.txt");
     CHECK(hex(id_of("a.ike.test").payload_body()) == hex(v["initiator_IDx'"]));
     CHECK(hex(id_of("b.ike.test").payload_body()) == hex(v["responder_IDx'"]));
-    auto c = ike_test::session_vectors("cert-session-vectors.txt");
+    auto c = ike_key_test::session_vectors("cert-session-vectors.txt");
     CHECK(hex(id_of("rw.ike.test").payload_body()) == hex(c["initiator_IDx'"]));
     CHECK(hex(id_of("  gw.ike.test.  ").payload_body()) == hex(c["responder_IDx'"]));  // trailing dot dropped
 
@@ -68,7 +68,7 @@ TEST_CASE("ike-id text -> ID type and payload body") {
 }
 
 TEST_CASE("received ID payload bodies: parsed and checked, bad ones refused") {
-    auto c = ike_test::session_vectors("cert-session-vectors.txt");
+    auto c = ike_key_test::session_vectors("cert-session-vectors.txt");
     auto id = parse_identity_payload(c["initiator_IDx'"]);
     REQUIRE(id);
     CHECK(id->type == IdType::Fqdn);
@@ -126,9 +126,9 @@ TEST_CASE("certificates of the cert session: default identity, SAN and DN matchi
     CHECK_FALSE(check_identity_in_certificate(*certificate_identity(rw.get()), gw.get()));
 
     // The CERTREQ of the captured IKE_SA_INIT response names our CA.
-    auto v = ike_test::session_vectors("cert-session-vectors.txt");
+    auto v = ike_key_test::session_vectors("cert-session-vectors.txt");
     Blob certreq;
-    for (const auto& p : ike_test::payloads(v["ike_sa_init_response"]))
+    for (const auto& p : ike_key_test::payloads(v["ike_sa_init_response"]))
         if (p.type == 38) certreq = p.body;
     REQUIRE(certreq.size() == 21);
     CHECK(certreq[0] == 4);  // X.509 Certificate - Signature

@@ -7,16 +7,16 @@
 #include <string>
 #include <vector>
 
-#include "ike_vectors.hpp"
+#include "ike_key_vectors.hpp"
 #include "ipsec/ike/key_schedule.hpp"
 #include "ipsec/ike/prf.hpp"
 #include "ipsec/ike/transform_set.hpp"
 
 using namespace vpn::ike;
-using ike_test::Blob;
-using ike_test::hex;
-using ike_test::str;
-using ike_test::unhex;
+using ike_key_test::Blob;
+using ike_key_test::hex;
+using ike_key_test::str;
+using ike_key_test::unhex;
 
 namespace {
 
@@ -94,7 +94,7 @@ TEST_CASE("prf+: block chaining, truncation and the 255-block limit") {
 
 TEST_CASE("IKEv2 KDF: NIST CAVP samples as shipped with NSS (SKEYSEED, prf+, rekey SKEYSEED)") {
     // tests/vectors/ipsec/ikev2-kdf-nss.txt: one block per PRF.
-    std::istringstream in(ike_test::read_text("ikev2-kdf-nss.txt"));
+    std::istringstream in(ike_key_test::read_text("ikev2-kdf-nss.txt"));
     std::vector<std::map<std::string, Blob>> blocks;
     std::string line;
     while (std::getline(in, line)) {
@@ -130,7 +130,7 @@ TEST_CASE("IKEv2 KDF: NIST CAVP samples as shipped with NSS (SKEYSEED, prf+, rek
 }
 
 TEST_CASE("strongSwan PSK session: SKEYSEED, every SK_*, child KEYMAT (AES-CBC-256/SHA256/MODP-2048)") {
-    auto v = ike_test::session_vectors("psk-session-vectors.txt");
+    auto v = ike_key_test::session_vectors("psk-session-vectors.txt");
     // IKE transforms: ENCR (12, 256) PRF 5 INTEG 12 DH 14; child ENCR (12, 128) INTEG 2.
     TransformSet ike{encr::kAesCbc, 256, integ::kHmacSha256_128, prf::kHmacSha256, dh::kModp2048};
     Prf p = prf_of(ike.prf);
@@ -157,7 +157,7 @@ TEST_CASE("strongSwan PSK session: SKEYSEED, every SK_*, child KEYMAT (AES-CBC-2
 }
 
 TEST_CASE("strongSwan cert session: AES-GCM-16 keys with salt, no SK_a, child KEYMAT, both rekeys") {
-    auto v = ike_test::session_vectors("cert-session-vectors.txt");
+    auto v = ike_key_test::session_vectors("cert-session-vectors.txt");
     // IKE: ENCR (20, 128) PRF 5 INTEG 0 DH 31; child ENCR (20, 128) INTEG 0, PFS x25519 on rekey.
     TransformSet ike{encr::kAesGcm16, 128, integ::kNone, prf::kHmacSha256, dh::kCurve25519};
     Prf p = prf_of(ike.prf);
@@ -179,7 +179,7 @@ TEST_CASE("strongSwan cert session: AES-GCM-16 keys with salt, no SK_a, child KE
     CHECK(hex(child->ei) + hex(child->er) == hex(v["child_KEYMAT"]));
     CHECK(child->ai.empty());
 
-    auto r = ike_test::session_vectors("cert-rekey-vectors.txt");
+    auto r = ike_key_test::session_vectors("cert-rekey-vectors.txt");
     SUBCASE("CREATE_CHILD_SA child rekey with PFS: KEYMAT = prf+(SK_d, g^ir | Ni | Nr)") {
         esp.dh = dh::kCurve25519;
         auto c2 = derive_child_sa_keys(p, keys->sk_d.span(), esp, r["child_rekey_g^ir"], r["child_rekey_Ni"],

@@ -4,11 +4,11 @@
 
 #include <string>
 
-#include "ike_vectors.hpp"
+#include "ike_key_vectors.hpp"
 #include "ipsec/ike/psk_file.hpp"
 
 using namespace vpn::ike;
-using ike_test::hex;
+using ike_key_test::hex;
 
 namespace {
 

@@ -14,7 +14,7 @@
 #include "common/crypto/secure_buffer.hpp"
 #include "common/util/bytes.hpp"
 
-namespace ike_test {
+namespace ike_key_test {
 
 inline const std::string kDir = std::string(VPN_SOURCE_DIR) + "/tests/vectors/ipsec/";
 
@@ -100,4 +100,4 @@ inline std::vector<Payload> payloads(const Blob& msg) {
     return out;
 }
 
-}  // namespace ike_test
+}  // namespace ike_key_test
