@@ -1,6 +1,8 @@
 #pragma once
 // Cross-directive rules, run once after the config file and the command line were
 // applied (order-independent checks live here, not in the parse functions).
+#include <string_view>
+
 #include "common/config/directive.hpp"
 
 namespace vpn::config {
@@ -51,6 +53,12 @@ void validate_server(Options& opts, const LoadState& state, const WarningSink& w
 //    "dhcp-option DNS ...".
 void validate_technique(Options& opts, const LoadState& state, const WarningSink& warn);
 
+// What `push` can say under technique ipsec: it becomes IKE configuration attributes
+// and traffic selectors, which only routes and DNS servers have.
+inline bool ipsec_pushable(std::string_view option) {
+    return option.starts_with("route ") || option.starts_with("dhcp-option DNS ");
+}
+
 // The technique ipsec rules (validate_ipsec.cpp), each error at the line it is about.
 // Keying: `secret` (manual SAs from a static key), `setkey` (manual SAs as written),
 // or neither (IKE).  Then:
@@ -63,7 +71,9 @@ void validate_technique(Options& opts, const LoadState& state, const WarningSink
 //    key and the reverse, cert needs ca;
 //  * `client` needs remote and no ifconfig (the gateway assigns the address); a
 //    point-to-point IKE config needs ifconfig;
-//  * `NAME [inline]` without its <NAME> block.
+//  * `NAME [inline]` without its <NAME> block;
+//  * drops what the `server` helper pushed that IKE cannot carry (topology,
+//    route-gateway).
 void validate_ipsec(Options& opts, const LoadState& state, const WarningSink& warn);
 
 // The TLS-mode rules (validate_tls.cpp), each error at the line it is about:

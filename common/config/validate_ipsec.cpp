@@ -130,6 +130,9 @@ void validate_ipsec(Options& o, const LoadState& st, const WarningSink&) {
     if (o.secret) check_manual(o, st, "secret", o.secret->origin);
     else if (ip.setkey) check_manual(o, st, "setkey", ip.setkey->origin);
     else check_ike(o, st);
+    // The user's push lines were checked by validate_technique(); these come from the
+    // `server` helper, written for OpenVPN clients.
+    std::erase_if(o.push, [](const std::string& p) { return !ipsec_pushable(p); });
     if (o.mode == Mode::Server && st.pull) {
         fail(st.pull->second, fmt::format("'client' cannot be used with 'mode server' at {}", o.mode_origin->str()));
     }

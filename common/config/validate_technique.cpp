@@ -88,12 +88,6 @@ constexpr Rule kIpsecRules[] = {
     {"explicit-exit-notify", Verdict::Ignored, "IKE sends a Delete when the tunnel ends anyway, ignored"},
 };
 
-// `push` under technique ipsec becomes IKE configuration payloads and traffic
-// selectors: only what has such a form.
-bool ipsec_pushable(std::string_view p) {
-    return p.starts_with("route ") || p.starts_with("dhcp-option DNS ");
-}
-
 void check_tls(const LoadState& st) {
     for (const Origin& line : st.seen) {
         if (std::find(std::begin(kIpsecOnly), std::end(kIpsecOnly), line.name) != std::end(kIpsecOnly)) {

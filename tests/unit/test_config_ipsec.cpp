@@ -182,6 +182,9 @@ TEST_CASE("technique ipsec: tun only, udp only, remote without port, push of rou
     const std::string gw = "technique ipsec\ndev tun\nserver 10.9.0.0 255.255.255.0\nca ca.crt\ncert gw.crt\nkey gw.key\n";
     Options o = opts(gw + "push \"route 192.168.1.0 255.255.255.0\"\npush \"dhcp-option DNS 10.9.0.1\"\n");
     CHECK(o.mode == Mode::Server);
+    // The server helper's "topology net30" has no IKE form; its route to the gateway does.
+    CHECK(o.push == std::vector<std::string>{"route 192.168.1.0 255.255.255.0", "dhcp-option DNS 10.9.0.1",
+                                             "route 10.9.0.1"});
     CHECK(err(gw + "push \"redirect-gateway def1\"\n") ==
           "test.conf:7: 'push' 'redirect-gateway def1' cannot be sent over IKE, expected push \"route NET MASK\" or push "
           "\"dhcp-option DNS ADDRESS\"");
