@@ -116,12 +116,14 @@ int check_command(const std::string& config_file, const std::vector<std::string>
     std::vector<std::string> warnings;
     auto loaded = load_runnable(config_file, directives, warnings);
     if (!loaded) return 1;
-    const config::Options& o = *loaded;
+    const config::Options& o = loaded->opts;
     for (const auto& w : warnings) fmt::print(stderr, "warning: {}\n", w);
     try {
         if (o.dev.empty()) throw std::runtime_error("no device: add 'dev tun' (or dev tap) to the config");
         log::set_verbosity(o.verb);
-        if (o.tls_requested())
+        if (loaded->ipsec)
+            for (const auto& line : ipsec::describe_plan(*loaded->ipsec, o)) fmt::print("{}\n", line);
+        else if (o.tls_requested())
             print_tls_plan(o, p2p::prepare_tls_tunnel(o));
         else
             print_plan(o, p2p::prepare_static_tunnel(o));

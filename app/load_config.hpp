@@ -7,10 +7,17 @@
 #include <vector>
 
 #include "common/config/options.hpp"
+#include "ipsec/config/ipsec_plan.hpp"
 
 namespace vpn::app {
 
-std::optional<config::Options> load_runnable(const std::string& config_file, const std::vector<std::string>& directives,
-                                             std::vector<std::string>& warnings);
+struct LoadedConfig {
+    config::Options opts;
+    // technique ipsec: the checked plan (proposals, setkey statements, manual SAs).
+    std::optional<ipsec::IpsecPlan> ipsec;
+};
+
+std::optional<LoadedConfig> load_runnable(const std::string& config_file, const std::vector<std::string>& directives,
+                                          std::vector<std::string>& warnings);
 
 }  // namespace vpn::app

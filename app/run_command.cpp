@@ -16,7 +16,15 @@ int run_command(const std::string& config_file, const std::vector<std::string>& 
     std::vector<std::string> warnings;
     auto loaded = load_runnable(config_file, directives, warnings);
     if (!loaded) return 1;
-    const config::Options& o = *loaded;
+    const config::Options& o = loaded->opts;
+    if (loaded->ipsec) {
+        // The config is valid, but the IPsec runtime does not exist yet: say so at the
+        // line that asked for it rather than run something else.
+        fmt::print(stderr, "vpn: {}: technique ipsec: the IPsec runtime is not supported yet ('vpn check' shows "
+                           "the checked plan)\n",
+                   o.technique_origin->str());
+        return 1;
+    }
     try {
         setup_logging(o);
         for (const auto& w : warnings) log::warn("{}", w);

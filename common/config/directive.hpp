@@ -62,6 +62,12 @@ struct LoadState {
     std::optional<Origin> tls_version_min, tls_version_max;
     // `NAME [inline]` lines whose <NAME> block has not been seen (keyed by NAME).
     std::vector<std::pair<std::string, Origin>> inline_pending;
+
+    // The first line of every directive applied (Origin::name says which), for the
+    // per-technique rules of validate_technique(): `technique` may come last.
+    std::vector<Origin> seen;
+    // Each push line as written, with its line (technique ipsec pushes only some).
+    std::vector<std::pair<std::string, Origin>> push_lines;
 };
 
 // What a parse function gets: the options being filled and the shared state.
@@ -103,6 +109,11 @@ struct DirectiveSpec {
 enum class TlsKind { Role, Only, Lenient };
 void note_tls_directive(ParseContext& c, const Directive& d, TlsKind kind);
 
+// `NAME FILE`, `NAME [inline]` (its <NAME> block before or after) or a <NAME> block,
+// into `dst`, as `secret` reads them (directives_tls.cpp).  An empty block or file
+// name is an error at d's line.
+void set_file_source(ParseContext& c, const Directive& d, std::optional<KeySource>& dst);
+
 // The groups of rows, one per file (directives_*.cpp).
 std::span<const DirectiveSpec> device_transport_directives();
 std::span<const DirectiveSpec> crypto_directives();
@@ -112,6 +123,7 @@ std::span<const DirectiveSpec> tls_session_directives();
 std::span<const DirectiveSpec> connect_directives();
 std::span<const DirectiveSpec> server_directives();
 std::span<const DirectiveSpec> pool_directives();
+std::span<const DirectiveSpec> ipsec_directives();
 std::span<const DirectiveSpec> ignored_directives();
 // OpenVPN 2.6 directives that later features will implement (an error for now).
 std::span<const std::string_view> not_yet_supported_directives();

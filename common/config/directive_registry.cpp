@@ -62,7 +62,7 @@ const std::vector<const DirectiveSpec*>& all_directives() {
     static const std::vector<const DirectiveSpec*> rows = [] {
         std::vector<const DirectiveSpec*> v;
         for (auto group : {device_transport_directives(), connect_directives(), crypto_directives(), tls_directives(),
-                           tls_session_directives(), server_directives(), pool_directives(), server_script_directives(),
+                           tls_session_directives(), ipsec_directives(), server_directives(), pool_directives(), server_script_directives(),
                            process_directives(), ignored_directives()}) {
             for (const DirectiveSpec& s : group) v.push_back(&s);
         }
@@ -137,6 +137,11 @@ void apply_directive(ParseContext& ctx, const Directive& d) {
     } else {
         const auto n = static_cast<long long>(d.args.size());
         if (n < spec->min_args || n > spec->max_args) arity_error(*spec, d);
+    }
+    auto& seen = ctx.state.seen;
+    if (std::none_of(seen.begin(), seen.end(), [&](const Origin& o) { return o.name == d.name; })) {
+        seen.push_back(d.origin);
+        seen.back().name = d.name;
     }
     if (spec->support == Support::Ignored) {
         ctx.warning(d.origin, fmt::format("'{}' is not supported yet and is ignored", d.name));

@@ -45,14 +45,19 @@ std::string name_arg(const Directive& d) {
 void parse_cipher(ParseContext& c, const Directive& d) {
     c.opts.cipher = name_arg(d);
     c.opts.cipher_set = true;
+    c.opts.cipher_origin = d.origin;
 }
 
-void parse_auth(ParseContext& c, const Directive& d) { c.opts.auth = name_arg(d); }
+void parse_auth(ParseContext& c, const Directive& d) {
+    c.opts.auth = name_arg(d);
+    c.opts.auth_origin = d.origin;
+}
 
 void parse_replay_window(ParseContext& c, const Directive& d) {
     // packet_id.h: MIN/MAX_SEQ_BACKTRACK 0..65536, MIN/MAX_TIME_BACKTRACK 0..600
     c.opts.replay_window = int_arg(d, 0, 0, 65536, "a window size (0..65536 packets)");
     if (d.args.size() > 1) c.opts.replay_window_seconds = int_arg(d, 1, 0, 600, "a time window (0..600 seconds)");
+    c.opts.replay_window_origin = d.origin;
 }
 
 void parse_no_replay(ParseContext&, const Directive& d) {

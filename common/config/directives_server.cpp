@@ -57,6 +57,7 @@ void parse_push(ParseContext& c, const Directive& d) {
                                    text.size(), kMaxPushedOption));
     }
     c.opts.push.push_back(text);
+    c.state.push_lines.emplace_back(text, d.origin);
     if (!c.state.first_push) c.state.first_push = d.origin;
 }
 

@@ -29,9 +29,9 @@ void drop_pending(ParseContext& c, const std::string& name) {
     std::erase_if(c.state.inline_pending, [&](const auto& p) { return p.first == name; });
 }
 
-// `NAME FILE`, `NAME [inline]` (its <NAME> block before or after) or a <NAME> block,
-// exactly as `secret` reads them; relative paths against the current base directory.
-void set_source(ParseContext& c, const Directive& d, std::optional<KeySource>& dst) {
+}  // namespace
+
+void set_file_source(ParseContext& c, const Directive& d, std::optional<KeySource>& dst) {
     if (d.inline_text) {
         if (d.inline_text->find_first_not_of(" \t\r\n") == std::string::npos) {
             fail(d.origin, fmt::format("'{}': empty <{}> block, expected its content between <{}> and </{}>",
@@ -53,6 +53,8 @@ void set_source(ParseContext& c, const Directive& d, std::optional<KeySource>& d
     dst = KeySource{resolve_path(c.state.base_dir, a), std::nullopt, d.origin};
     drop_pending(c, d.name);
 }
+
+namespace {
 
 void set_role(ParseContext& c, const Directive& d, bool server) {
     note_tls_directive(c, d, TlsKind::Role);
@@ -86,17 +88,17 @@ void parse_pull(ParseContext& c, const Directive& d) {
 
 void parse_ca(ParseContext& c, const Directive& d) {
     note_tls_directive(c, d, TlsKind::Only);
-    set_source(c, d, c.opts.tls.ca);
+    set_file_source(c, d, c.opts.tls.ca);
 }
 
 void parse_cert(ParseContext& c, const Directive& d) {
     note_tls_directive(c, d, TlsKind::Only);
-    set_source(c, d, c.opts.tls.cert);
+    set_file_source(c, d, c.opts.tls.cert);
 }
 
 void parse_key(ParseContext& c, const Directive& d) {
     note_tls_directive(c, d, TlsKind::Only);
-    set_source(c, d, c.opts.tls.key);
+    set_file_source(c, d, c.opts.tls.key);
 }
 
 void parse_dh(ParseContext& c, const Directive& d) {
@@ -106,7 +108,7 @@ void parse_dh(ParseContext& c, const Directive& d) {
         drop_pending(c, d.name);
         return;
     }
-    set_source(c, d, c.opts.tls.dh);
+    set_file_source(c, d, c.opts.tls.dh);
 }
 
 void parse_crl_verify(ParseContext& c, const Directive& d) {
@@ -119,7 +121,7 @@ void parse_crl_verify(ParseContext& c, const Directive& d) {
         fail(d.origin, fmt::format("'crl-verify': {} is not a mode, expected dir or no second argument",
                                    shown(d.args[1])));
     }
-    set_source(c, d, c.opts.tls.crl_verify);
+    set_file_source(c, d, c.opts.tls.crl_verify);
 }
 
 void parse_tls_auth(ParseContext& c, const Directive& d) {
@@ -130,13 +132,13 @@ void parse_tls_auth(ParseContext& c, const Directive& d) {
         else if (d.args[1] == "1") c.opts.key_direction = KeyDirection::Inverse;
         else fail(d.origin, fmt::format("'tls-auth': {} is not a key direction, expected 0 or 1", shown(d.args[1])));
     }
-    set_source(c, d, c.opts.tls.tls_auth);
+    set_file_source(c, d, c.opts.tls.tls_auth);
     if (c.opts.tls.tls_crypt && !c.state.wrap_conflict) c.state.wrap_conflict = d.origin;
 }
 
 void parse_tls_crypt(ParseContext& c, const Directive& d) {
     note_tls_directive(c, d, TlsKind::Only);
-    set_source(c, d, c.opts.tls.tls_crypt);
+    set_file_source(c, d, c.opts.tls.tls_crypt);
     if (c.opts.tls.tls_auth && !c.state.wrap_conflict) c.state.wrap_conflict = d.origin;
 }
 
@@ -150,7 +152,7 @@ void parse_auth_user_pass(ParseContext& c, const Directive& d) {
         return;
     }
     c.opts.tls.auth_user_pass_stdin = false;
-    set_source(c, d, c.opts.tls.auth_user_pass);
+    set_file_source(c, d, c.opts.tls.auth_user_pass);
 }
 
 void parse_push_peer_info(ParseContext& c, const Directive& d) {

@@ -26,8 +26,7 @@ constexpr DirectiveSpec kIgnored[] = {
     {"providers", 1, 15, "NAME...", "OpenSSL provider names", "load OpenSSL providers", nullptr, Support::Ignored},
 };
 
-// Every other directive of OpenVPN 2.6 (options.c: add_option), plus ours of
-// later features (`technique`).  Sorted.
+// Every other directive of OpenVPN 2.6 (options.c: add_option).  Sorted.
 constexpr std::string_view kNotYet[] = {
     "allow-nonadmin", "allow-pull-fqdn", "allow-recursive-routing", "askpass", "auth-gen-token",
     "auth-gen-token-secret", "auth-nocache", "auth-retry", "auth-token", "auth-token-user",
@@ -57,7 +56,7 @@ constexpr std::string_view kNotYet[] = {
     "show-adapters", "show-ciphers", "show-curves", "show-digests", "show-engines", "show-gateway",
     "show-groups", "show-net", "show-net-up", "show-pkcs11-ids", "show-tls", "show-valid-subnets",
     "single-session", "socket-flags", "socks-proxy", "socks-proxy-retry", "stale-routes-check",
-    "static-challenge", "syslog", "tap-sleep", "tcp-nodelay", "tcp-queue-limit", "technique", "test-crypto",
+    "static-challenge", "syslog", "tap-sleep", "tcp-nodelay", "tcp-queue-limit", "test-crypto",
     "tls-cert-profile", "tls-crypt-v2", "tls-crypt-v2-verify", "tls-exit", "tls-export-cert", "tls-timeout",
     "tls-verify", "tun-mtu-extra", "tun-mtu-max", "udp-mtu", "up-delay", "up-restart",
     "use-prediction-resistance", "verify-client-cert", "verify-hash", "version", "vlan-accept", "vlan-pvid",

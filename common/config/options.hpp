@@ -33,6 +33,10 @@ enum class Topology { Net30, P2p, Subnet };
 enum class KeyDirection { Bidirectional, Normal /* "0" */, Inverse /* "1" */ };
 
 enum class CompLzo { Absent, Yes, No, Adaptive };
+
+// `technique tls|ipsec`: OpenVPN's data channel (static key or TLS) or IKEv2 + ESP.
+enum class Technique { Tls, Ipsec };
+enum class NatTraversal { Yes, No, Force };
 enum class AllowCompression { Unset, No, Asym, Yes };
 
 struct Remote {
@@ -68,6 +72,36 @@ enum class X509NameType { Subject, Name, NamePrefix };
 struct VerifyX509Name {
     std::string name;
     X509NameType type = X509NameType::Subject;
+};
+
+// An IPsec directive's argument as written and where: ipsec/ gives it meaning (proposal
+// strings need the IKE transform tables, which common/ must not see) and names this
+// line in its errors.
+struct WrittenValue {
+    std::string text;
+    Origin origin;
+};
+
+// The IPsec-only directives (directives_ipsec.cpp; README of ipsec/).  Stored raw and
+// checked for shape here; the app's loader hands them to ipsec/ when technique ipsec.
+struct IpsecOptions {
+    std::optional<KeySource> ike_psk;          // ike-psk FILE or <ike-psk>: text loaded later
+    std::optional<WrittenValue> ike_id;        // unset: certificate subject, else our address
+    std::optional<WrittenValue> ike_remote_id; // unset: whatever the PSK file or CA vouches for
+    std::optional<WrittenValue> ike_proposals; // unset: ipsec's defaults
+    std::optional<WrittenValue> esp_proposals;
+    int ike_lifetime = 14400;  // seconds
+    int esp_lifetime = 3600;
+    std::optional<Origin> ike_lifetime_origin, esp_lifetime_origin;
+    NatTraversal nat_traversal = NatTraversal::Yes;
+    std::optional<Origin> nat_traversal_origin;
+    struct SpiPair {
+        std::uint32_t out = 0;  // our outbound SA's SPI (the peer's IN)
+        std::uint32_t in = 0;
+        Origin origin;
+    };
+    std::optional<SpiPair> esp_spi;
+    std::optional<KeySource> setkey;  // setkey FILE or <setkey>: statements parsed by ipsec/
 };
 
 using Sha256Fingerprint = std::array<std::uint8_t, 32>;
@@ -236,11 +270,19 @@ struct Options {
     int replay_window = 64;          // packets, 0..65536
     int replay_window_seconds = 15;  // 0..600
     bool mute_replay_warnings = false;
+    // Where cipher, auth and replay-window were given: technique ipsec maps them onto
+    // ESP (manual keying) and must name the line when it cannot.
+    std::optional<Origin> cipher_origin, auth_origin, replay_window_origin;
 
     // --- compression -------------------------------------------------------------
     CompLzo comp_lzo = CompLzo::Absent;
     bool compress_lzo = false;  // `compress lzo`
     AllowCompression allow_compression = AllowCompression::Unset;
+
+    // --- technique ------------------------------------------------------------------
+    Technique technique = Technique::Tls;
+    std::optional<Origin> technique_origin;
+    IpsecOptions ipsec;
 
     // --- liveness ----------------------------------------------------------------
     int ping = 0;           // seconds; 0 = off

@@ -90,7 +90,7 @@ void expand_keepalive(Options& o, const LoadState& st) {
                             "keepalive or the ping directives");
     }
     o.ping = ping;
-    if (o.mode == Mode::Server) {
+    if (o.mode == Mode::Server && o.technique == Technique::Tls) {
         // helper.c: helper_keepalive -- the server waits twice as long as its client
         // and pushes the pair; helpers run after parsing, so these follow every push line.
         o.ping_restart = restart * 2;  // restart <= 1e9 (seconds_arg): no overflow
@@ -125,6 +125,7 @@ void check_compression(const Options& o, const LoadState& st) {
 
 void validate(Options& o, const LoadState& st, const WarningSink& warn) {
     derive_dev_type(o);
+    validate_technique(o, st, warn);
     if (st.proto_plain_tcp) o.proto = o.remotes.empty() ? Proto::TcpServer : Proto::TcpClient;
     validate_pool(o, st, warn);
     validate_server(o, st, warn);
@@ -141,7 +142,8 @@ void validate(Options& o, const LoadState& st, const WarningSink& warn) {
         emit(warn, *st.explicit_exit_notify, "'explicit-exit-notify' is ignored with a TCP transport");
         o.explicit_exit_notify = 0;
     }
-    validate_tls(o, st, warn);
+    if (o.technique == Technique::Ipsec) validate_ipsec(o, st, warn);
+    else validate_tls(o, st, warn);
 }
 
 }  // namespace vpn::config

@@ -1,6 +1,8 @@
 #pragma once
 // Cross-directive rules, run once after the config file and the command line were
 // applied (order-independent checks live here, not in the parse functions).
+#include <string_view>
+
 #include "common/config/directive.hpp"
 
 namespace vpn::config {
@@ -22,7 +24,10 @@ namespace vpn::config {
 //  * real compression (comp-lzo yes|adaptive, compress lzo) with allow-compression no;
 //  * `secret [inline]` without a <secret> block;
 //  * explicit-exit-notify over TCP: warned about and dropped, as options.c does;
-//  * TLS mode, by validate_tls() (last).
+//  * the technique's directives, by validate_technique() (right after dev-type);
+//  * keepalive under technique ipsec drives dead peer detection on each side: nothing
+//    is pushed and ping-restart is not doubled;
+//  * TLS mode by validate_tls(), or technique ipsec by validate_ipsec() (last).
 // Throws ConfigError naming the line that the rule is about.  Does not require dev or
 // secret: what a run needs is main's business.
 void validate(Options& opts, const LoadState& state, const WarningSink& warn);
@@ -37,6 +42,39 @@ void validate(Options& opts, const LoadState& state, const WarningSink& warn);
 //  * warned: topology subnet on tun with ifconfig-push but no push "topology ..."
 //    (2.6 pushes none without its `server` helper; the client would assume net30).
 void validate_server(Options& opts, const LoadState& state, const WarningSink& warn);
+
+// Which directives go with which technique (validate_technique.cpp):
+//  * technique tls: an IPsec-only directive (ike-*, esp-*, nat-traversal, setkey) is
+//    an error at its first line;
+//  * technique ipsec: TLS-only directives are errors at their first line, naming the
+//    technique line and what to use instead; comp-lzo, compress, allow-compression,
+//    float, nobind and explicit-exit-notify are warned about and dropped; dev must be
+//    tun, proto udp, remote without port/proto, push only "route ..." and
+//    "dhcp-option DNS ...".
+void validate_technique(Options& opts, const LoadState& state, const WarningSink& warn);
+
+// What `push` can say under technique ipsec: it becomes IKE configuration attributes
+// and traffic selectors, which only routes and DNS servers have.
+inline bool ipsec_pushable(std::string_view option) {
+    return option.starts_with("route ") || option.starts_with("dhcp-option DNS ");
+}
+
+// The technique ipsec rules (validate_ipsec.cpp), each error at the line it is about.
+// Keying: `secret` (manual SAs from a static key), `setkey` (manual SAs as written),
+// or neither (IKE).  Then:
+//  * secret with setkey, ike-psk with either, and the IKE-only directives (ike-*,
+//    esp-lifetime, ca/cert/key/crl-verify, client, mode server) with manual keying;
+//  * esp-spi and cipher/auth only with secret (auth also needs cipher), esp-proposals
+//    and replay-window not with setkey, nat-traversal with setkey;
+//  * secret needs `ifconfig LOCAL PEER` and no mode server;
+//  * IKE authenticates with ike-psk, or with ca + cert + key (not both); cert needs
+//    key and the reverse, cert needs ca;
+//  * `client` needs remote and no ifconfig (the gateway assigns the address); a
+//    point-to-point IKE config needs ifconfig;
+//  * `NAME [inline]` without its <NAME> block;
+//  * drops what the `server` helper pushed that IKE cannot carry (topology,
+//    route-gateway).
+void validate_ipsec(Options& opts, const LoadState& state, const WarningSink& warn);
 
 // The TLS-mode rules (validate_tls.cpp), each error at the line it is about:
 //  * tls-server with tls-client/client, and secret with either (whichever came second);

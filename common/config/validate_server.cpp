@@ -120,12 +120,18 @@ void check_roles(const Options& o, const LoadState& st) {
                                           "not pull), expected tls-server",
                                           st.pull->first, at));
     }
+    if (o.secret && o.technique == Technique::Ipsec) {
+        fail(o.secret->origin, fmt::format("'secret' (manual keying) cannot be used with 'mode server' at {} (a "
+                                           "gateway keys its clients' SAs with IKE), expected ike-psk or ca, cert "
+                                           "and key",
+                                           at));
+    }
     if (o.secret) {
         fail(o.secret->origin, fmt::format("'secret' cannot be used with 'mode server' at {} (a server needs TLS), "
                                            "expected tls-server with ca, cert and key",
                                            at));
     }
-    if (!o.tls.server) {
+    if (!o.tls.server && o.technique == Technique::Tls) {
         // 2.6: "--mode server requires --tls-server".
         if (st.tls_role) {
             fail(*o.mode_origin, fmt::format("'mode server' requires 'tls-server', not the '{}' at {}",

@@ -257,7 +257,7 @@ TEST_CASE("unknown directives: a pasted key line is not repeated") {
 
 TEST_CASE("later features are errors, not silently ignored") {
     TempDir tmp;
-    for (const char* name : {"server-ipv6", "ifconfig-ipv6-pool", "client-nat", "technique", "fragment",
+    for (const char* name : {"server-ipv6", "ifconfig-ipv6-pool", "client-nat", "fragment",
                              "tls-crypt-v2", "tls-timeout", "verify-hash", "connect-timeout", "auth-gen-token",
                              "pkcs12", "capath", "ns-cert-type", "stale-routes-check", "push-continuation"}) {
         CAPTURE(name);
