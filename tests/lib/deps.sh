@@ -7,6 +7,15 @@ _vpn_deps_packages=(
     cmake g++ make pkg-config
     libssl-dev liblzo2-dev libasio-dev libcli11-dev doctest-dev libfmt-dev
     openvpn iperf3 iproute2 iputils-ping nftables python3 procps easy-rsa openssl
+    # IPsec interop (tests/lib/strongswan.sh): charon + swanctl, kernel-libipsec
+    # (libcharon-extra-plugins), openssl/gcm plugins (libstrongswan-standard-plugins;
+    # a recommendation only, hence listed).  strongswan-charon pulls in
+    # strongswan-starter; on a systemd host its service and charon-systemd's may start
+    # a charon in the root namespace at install time: harmless to the tests, whose
+    # charons run in their own network namespaces (own ports 500/4500), with their own
+    # /run (pid file), vici socket and strongswan.conf.
+    strongswan-swanctl strongswan-charon charon-systemd libcharon-extra-plugins
+    libstrongswan-standard-plugins
 )
 
 # Prints the packages of the list above that dpkg does not report as installed.
