@@ -7,7 +7,17 @@ _vpn_deps_packages=(
     cmake g++ make pkg-config
     libssl-dev liblzo2-dev libasio-dev libcli11-dev doctest-dev libfmt-dev
     openvpn iperf3 iproute2 iputils-ping nftables python3 procps easy-rsa openssl
-    python3-scapy
+    # ESP oracle (tests/integration/esp_scapy.sh) and wire checks of the IPsec tests.
+    python3-scapy tcpdump
+    # IPsec interop (tests/lib/strongswan.sh): charon + swanctl, kernel-libipsec
+    # (libcharon-extra-plugins), openssl/gcm plugins (libstrongswan-standard-plugins;
+    # a recommendation only, hence listed).  strongswan-charon pulls in
+    # strongswan-starter; on a systemd host its service and charon-systemd's may start
+    # a charon in the root namespace at install time: harmless to the tests, whose
+    # charons run in their own network namespaces (own ports 500/4500), with their own
+    # /run (pid file), vici socket and strongswan.conf.
+    strongswan-swanctl strongswan-charon charon-systemd libcharon-extra-plugins
+    libstrongswan-standard-plugins
 )
 
 # Prints the packages of the list above that dpkg does not report as installed.
