@@ -6,6 +6,7 @@
 #include "app/daemon.hpp"
 #include "app/load_config.hpp"
 #include "common/log/log.hpp"
+#include "p2p/esp_runner.hpp"
 #include "p2p/tls_runner.hpp"
 #include "p2p/tunnel_runner.hpp"
 #include "server/server_runner.hpp"
@@ -17,12 +18,13 @@ int run_command(const std::string& config_file, const std::vector<std::string>& 
     auto loaded = load_runnable(config_file, directives, warnings);
     if (!loaded) return 1;
     const config::Options& o = loaded->opts;
-    if (loaded->ipsec) {
-        // The config is valid, but the IPsec runtime does not exist yet: say so at the
+    if (loaded->ipsec && loaded->ipsec->keying != ipsec::Keying::StaticKey) {
+        // The config is valid, but IKE and setkey SAs do not run yet: say so at the
         // line that asked for it rather than run something else.
-        fmt::print(stderr, "vpn: {}: technique ipsec: the IPsec runtime is not supported yet ('vpn check' shows "
-                           "the checked plan)\n",
-                   o.technique_origin->str());
+        fmt::print(stderr, "vpn: {}: technique ipsec: {} is not supported yet ('vpn check' shows the checked "
+                           "plan; manual keying with 'secret' runs)\n",
+                   o.technique_origin->str(),
+                   loaded->ipsec->keying == ipsec::Keying::Ike ? "IKEv2" : "setkey keying");
         return 1;
     }
     try {
@@ -31,7 +33,8 @@ int run_command(const std::string& config_file, const std::vector<std::string>& 
         if (o.dev.empty()) throw std::runtime_error("no device: add 'dev tun' (or dev tap) to the config");
         p2p::RunHooks hooks;
         hooks.after_setup = [&] { become_daemon_and_drop(o); };
-        int status = o.mode == config::Mode::Server ? server::run_multi_server(o, hooks)
+        int status = loaded->ipsec                   ? p2p::run_esp_tunnel(o, *loaded->ipsec, hooks)
+                     : o.mode == config::Mode::Server ? server::run_multi_server(o, hooks)
                      : o.tls_requested()            ? p2p::run_tls_tunnel(o, hooks)
                                                     : p2p::run_static_tunnel(o, hooks);
         remove_pid_file(o);

@@ -21,6 +21,8 @@ struct LinkPlan {
     net::Want want = net::Want::Any;
     std::optional<net::SockAddr> remote;  // resolved, in the socket's family
     bool float_remote = false;
+    // IPsec without UDP encapsulation: ESP straight over IP (protocol 50), no ports.
+    bool raw_esp = false;
 
     // Every `remote` line (shuffled once with remote-random); remote_host/port/want
     // above are remotes[remote_index]'s.  A client moves to the next one when a

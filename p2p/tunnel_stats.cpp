@@ -12,7 +12,7 @@ const char* link_drop_name(LinkDrop d) {
         case LinkDrop::TunWrite: return "tun-write-error";
         case LinkDrop::LinkWrite: return "link-write-error";
         case LinkDrop::NoPeer: return "no-peer-yet";
-        case LinkDrop::NoKey: return "no-key";
+        case LinkDrop::NoKey: return "no-send-key";
         case LinkDrop::Count: break;
     }
     return "?";
