@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job, end to end: installs what is missing, builds, then brings up the
 # classic static-key tunnel from configs/ between two network namespaces and shows
-# ping and a bulk transfer crossing it; then the same with certificates from
+# ping and a bulk transfer crossing it; then the same two ends as an IPsec tunnel
+# (technique ipsec, manually keyed ESP from the same key); then certificates from
 # `vpn pki` and a TLS control channel.  Needs root.  Cleans up after itself.
 #
 #   [vpn-demo-server] 192.168.77.1 ==veth== 192.168.77.2 [vpn-demo-client]
@@ -70,6 +71,25 @@ kill -TERM "${pids[0]}" "${pids[1]}"
 wait "${pids[0]}" "${pids[1]}" 2>/dev/null || true
 pids=()
 echo "static-key tunnel down."
+
+step "the same two ends as IPsec: technique ipsec + the same static key (manual ESP SAs)"
+cp "$repo"/configs/ipsec-static-a.conf "$repo"/configs/ipsec-static-b.conf .
+echo "--- ipsec-static-a.conf"; grep -v '^#' ipsec-static-a.conf; echo "--- ipsec-static-b.conf"; grep -v '^#' ipsec-static-b.conf
+ip netns exec $srv "$vpn" ipsec-static-a.conf --verb 3 --log ipsec-a.log & pids+=($!)
+ip netns exec $cli "$vpn" ipsec-static-b.conf --verb 3 --log ipsec-b.log & pids+=($!)
+wait_log ipsec-a.log "Initialization Sequence Completed"
+wait_log ipsec-b.log "Initialization Sequence Completed"
+grep -E "ESP SAs" ipsec-b.log | cut -d' ' -f3- | sed 's/^/b: /'
+ip netns exec $srv timeout 5 tcpdump -l -n -c 4 -i vpn-demo0 esp 2>/dev/null & pids+=($!)
+sleep 0.5
+ip netns exec $cli ping -c 4 -i 0.2 10.0.0.1
+ip netns exec $srv iperf3 -s -1 -B 10.0.0.1 >/dev/null & pids+=($!)
+sleep 0.5
+ip netns exec $cli iperf3 -c 10.0.0.1 -t 5 -f m | sed -n '/- - -/,$p'
+kill -TERM "${pids[0]}" "${pids[1]}"
+wait "${pids[0]}" "${pids[1]}" 2>/dev/null || true
+pids=()
+echo "IPsec tunnel down."
 
 step "a certificate authority: vpn pki init / build-ca / issue server / issue client"
 "$vpn" pki init >/dev/null
