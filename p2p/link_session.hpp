@@ -43,6 +43,16 @@ public:
     // One datagram from the link.  Consumed: authentic, nothing for the TUN.
     // Dropped: not authentic (counted).  `out`/`scratch` as PeerSession documents.
     virtual Inbound decapsulate(Bytes datagram, MutBytes out, MutBytes scratch, Now now) = 0;
+    // decapsulate() for sessions that need to know where a datagram came from and
+    // which local port took it (IKE answers from the port a request arrived on).
+    struct Origin {
+        const net::SockAddr& from;
+        std::uint16_t local_port = 0;
+    };
+    virtual Inbound decapsulate_from(Bytes datagram, const Origin& origin, MutBytes out, MutBytes scratch, Now now) {
+        (void)origin;
+        return decapsulate(datagram, out, scratch, now);
+    }
 
     // A datagram from another address than the UDP peer's: may it be looked at (a
     // server's new client starting a session while the current one is served)?  If

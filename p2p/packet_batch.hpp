@@ -53,6 +53,9 @@ struct RxBatch {
     std::array<const net::SockAddr*, kMaxDatagrams> from{};
     std::array<bool, kMaxDatagrams> truncated{};
     std::size_t count = 0;
+    // The local port the batch arrived on (0: not a UDP socket).  IPsec listens on
+    // 500 and 4500, and the port says whether a non-ESP marker precedes IKE.
+    std::uint16_t local_port = 0;
 
     void add(Bytes d, const net::SockAddr* src, bool cut) {
         datagram[count] = d;

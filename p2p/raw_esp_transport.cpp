@@ -194,6 +194,8 @@ void RawEspTransport::restart() {
     if (auto again = resolve_remote(plan_)) peer_ = without_port(*again);
 }
 
+void RawEspTransport::set_peer(const net::SockAddr& peer) { peer_ = without_port(peer); }
+
 std::string RawEspTransport::peer_string() const { return peer_ ? peer_->host() : "[no peer yet]"; }
 
 }  // namespace vpn::p2p

@@ -14,6 +14,9 @@
 
 namespace vpn::p2p {
 
+// The address alone: raw IP has no ports, and a peer is known by where it sends from.
+net::SockAddr without_port(const net::SockAddr& a);
+
 class RawEspTransport final : public Transport {
 public:
     RawEspTransport(asio::io_context& io, const LinkPlan& plan, TransportEvents events, std::size_t max_packet);
@@ -30,6 +33,8 @@ public:
     std::string peer_string() const override;
     std::size_t framing() const override { return 0; }
     std::uint64_t send_failures() const override { return send_failures_; }
+    // Peer management for a transport that owns this one (IpsecTransport).
+    void set_peer(const net::SockAddr& peer);
 
 private:
     void arm();
@@ -48,8 +53,5 @@ private:
     RxBatch batch_;
     std::uint64_t send_failures_ = 0;
 };
-
-// The address alone: raw IP has no ports, and a peer is known by where it sends from.
-net::SockAddr without_port(const net::SockAddr& a);
 
 }  // namespace vpn::p2p

@@ -218,7 +218,7 @@ void TunnelLoop::on_link_packets(const RxBatch& b) {
                            transport_->peer_string());
             continue;
         }
-        auto in = session_.decapsulate(b.datagram[i], open_buf_, scratch_, now);
+        auto in = session_.decapsulate_from(b.datagram[i], {from, b.local_port}, open_buf_, scratch_, now);
         if (in.kind == LinkSession::Kind::Dropped) {
             if (!transport_->datagram()) {
                 // OpenVPN treats an unauthenticated packet on TCP as fatal for the

@@ -71,6 +71,14 @@ void UdpTransport::start() {
         peer_ = plan_.remote;
         log::info("UDP link remote: {}", peer_->str());
     }
+    sockaddr_storage bound{};
+    socklen_t bound_len = sizeof bound;
+    if (::getsockname(fd_, reinterpret_cast<sockaddr*>(&bound), &bound_len) == 0) {
+        net::SockAddr b;
+        b.storage = bound;
+        b.len = bound_len;
+        local_port_ = b.port();
+    }
     wait_.assign(fd_);
     arm();
 }
@@ -100,6 +108,7 @@ void UdpTransport::on_readable() {
     int n = ::recvmmsg(fd_, msgs, kRxSlots, MSG_DONTWAIT, nullptr);
     if (n <= 0) return;
     batch_.count = 0;
+    batch_.local_port = local_port_;
     for (int i = 0; i < n; ++i) {
         const msghdr& h = msgs[i].msg_hdr;
         rx_from_[i].len = h.msg_namelen;

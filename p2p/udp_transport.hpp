@@ -31,6 +31,10 @@ public:
     std::string peer_string() const override;
     std::size_t framing() const override { return 0; }
     std::uint64_t send_failures() const override { return send_failures_; }
+    // The port the socket is bound to (0 before start()).
+    std::uint16_t local_port() const { return local_port_; }
+    // Peer management for a transport that owns this one (IpsecTransport).
+    void set_peer(const net::SockAddr& peer) { peer_ = peer; }
 
 private:
     void arm();
@@ -56,6 +60,7 @@ private:
     std::size_t rx_slot_;
     RxBatch batch_;
     std::uint64_t send_failures_ = 0;
+    std::uint16_t local_port_ = 0;
 };
 
 }  // namespace vpn::p2p
