@@ -11,6 +11,7 @@
 #include "common/crypto/random.hpp"
 #include "common/crypto/secure_buffer.hpp"
 #include "common/log/log.hpp"
+#include "common/util/hex.hpp"
 
 namespace vpn::pki {
 namespace {
@@ -21,13 +22,7 @@ constexpr std::size_t kOneKey = crypto::Key2::kKeyLen;
 constexpr std::size_t kAllKeys = kOneKey * crypto::Key2::kMaxKeys;
 constexpr std::size_t kMaxFileSize = 64 * 1024;
 
-// The C locale's isxdigit/isspace, without the locale.
-int hex_value(unsigned char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
+// The C locale's isspace, without the locale.
 bool is_space(unsigned char c) {
     return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
 }
@@ -90,7 +85,7 @@ StaticKey parse_static_key(std::string_view text, const std::string& name) {
             ++match == kFoot.size())
             state = State::Finished;
         if (state == State::Data) {
-            int v = hex_value(c);
+            int v = hex_value(static_cast<char>(c));
             if (v >= 0) {
                 if (pending < 0) {
                     pending = v;

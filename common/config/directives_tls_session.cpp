@@ -8,6 +8,7 @@
 
 #include "common/config/arg_parse.hpp"
 #include "common/config/directive.hpp"
+#include "common/util/hex.hpp"
 
 namespace vpn::config {
 namespace {
@@ -90,13 +91,6 @@ void parse_verify_x509_name(ParseContext& c, const Directive& d) {
                                         "name-prefix", shown(t)));
     }
     c.opts.tls.verify_x509_name = std::move(v);
-}
-
-int hex_value(char ch) {
-    if (ch >= '0' && ch <= '9') return ch - '0';
-    if (ch >= 'a' && ch <= 'f') return ch - 'a' + 10;
-    if (ch >= 'A' && ch <= 'F') return ch - 'A' + 10;
-    return -1;
 }
 
 // ssl.c: parse_hash_fingerprint -- exactly 32 pairs of hex digits joined by ':'.

@@ -1,7 +1,5 @@
 #include "common/openvpn/drop_reason.hpp"
 
-#include <fmt/format.h>
-
 namespace vpn::ovpn {
 
 const char* drop_name(Drop d) {
@@ -18,22 +16,6 @@ const char* drop_name(Drop d) {
         case Drop::Count: break;
     }
     return "unknown";
-}
-
-std::uint64_t DropCounters::total() const {
-    std::uint64_t t = 0;
-    for (auto v : n_) t += v;
-    return t;
-}
-
-std::string DropCounters::summary() const {
-    std::string s;
-    for (std::size_t i = 0; i < n_.size(); ++i) {
-        if (!n_[i]) continue;
-        if (!s.empty()) s += ' ';
-        s += fmt::format("{}={}", drop_name(static_cast<Drop>(i)), n_[i]);
-    }
-    return s.empty() ? "none" : s;
 }
 
 }  // namespace vpn::ovpn

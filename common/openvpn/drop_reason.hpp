@@ -2,9 +2,10 @@
 // Why a received datagram was dropped, for counters and stats lines.  Drops are
 // normal on the Internet (UDP noise, replays, a peer with the wrong key); they are
 // counted, not thrown.
-#include <array>
 #include <cstdint>
 #include <string>
+
+#include "common/util/enum_counters.hpp"
 
 namespace vpn::ovpn {
 
@@ -25,16 +26,6 @@ enum class Drop : std::uint8_t {
 const char* drop_name(Drop d);
 
 // One counter per reason.  Not atomic: one instance per receiving worker.
-class DropCounters {
-public:
-    void add(Drop d) { ++n_[static_cast<std::size_t>(d)]; }
-    std::uint64_t get(Drop d) const { return n_[static_cast<std::size_t>(d)]; }
-    std::uint64_t total() const;
-    // "bad-hmac=3 replay=1" (non-zero counters only; "none" if all are zero).
-    std::string summary() const;
-
-private:
-    std::array<std::uint64_t, static_cast<std::size_t>(Drop::Count)> n_{};
-};
+using DropCounters = EnumCounters<Drop, drop_name>;
 
 }  // namespace vpn::ovpn

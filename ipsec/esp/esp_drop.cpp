@@ -1,7 +1,5 @@
 #include "ipsec/esp/esp_drop.hpp"
 
-#include <fmt/format.h>
-
 namespace vpn::esp {
 
 const char* drop_name(Drop d) {
@@ -22,22 +20,6 @@ const char* drop_name(Drop d) {
         case Drop::Count: break;
     }
     return "unknown";
-}
-
-std::uint64_t DropCounters::total() const {
-    std::uint64_t t = 0;
-    for (auto v : n_) t += v;
-    return t;
-}
-
-std::string DropCounters::summary() const {
-    std::string s;
-    for (std::size_t i = 0; i < n_.size(); ++i) {
-        if (!n_[i]) continue;
-        if (!s.empty()) s += ' ';
-        s += fmt::format("{}={}", drop_name(static_cast<Drop>(i)), n_[i]);
-    }
-    return s.empty() ? "none" : s;
 }
 
 }  // namespace vpn::esp

@@ -1,9 +1,10 @@
 #pragma once
 // Why an ESP (or UDP-4500) datagram was dropped.  Hostile or broken input is
 // normal on the Internet: every case is a counted reason, never an exception.
-#include <array>
 #include <cstdint>
 #include <string>
+
+#include "common/util/enum_counters.hpp"
 
 namespace vpn::esp {
 
@@ -27,17 +28,7 @@ enum class Drop : std::uint8_t {
 // Short kebab-case name: "truncated", "bad-icv", "replay", ...
 const char* drop_name(Drop d);
 
-// One counter per reason.  Not atomic: one instance per receiving worker / SA.
-class DropCounters {
-public:
-    void add(Drop d) { ++n_[static_cast<std::size_t>(d)]; }
-    std::uint64_t get(Drop d) const { return n_[static_cast<std::size_t>(d)]; }
-    std::uint64_t total() const;
-    // "bad-icv=3 replay=1" (non-zero counters only; "none" if all are zero).
-    std::string summary() const;
-
-private:
-    std::array<std::uint64_t, static_cast<std::size_t>(Drop::Count)> n_{};
-};
+// One counter per reason.  Not atomic: one instance per receiving worker.
+using DropCounters = EnumCounters<Drop, drop_name>;
 
 }  // namespace vpn::esp

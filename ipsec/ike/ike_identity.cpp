@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "pki/openssl_types.hpp"
+#include "common/util/hex.hpp"
 
 namespace vpn::ike {
 
@@ -32,16 +33,6 @@ NamePtr decode_name(Bytes der) {
 std::string printable(Bytes b) {
     std::string s;
     for (auto c : b) s += (c >= 0x20 && c < 0x7f) ? static_cast<char>(c) : '?';
-    return s;
-}
-
-std::string hex(Bytes b) {
-    static const char* d = "0123456789abcdef";
-    std::string s;
-    for (auto c : b) {
-        s += d[c >> 4];
-        s += d[c & 15];
-    }
     return s;
 }
 
@@ -150,9 +141,9 @@ std::string Identity::str() const {
         return printable(Bytes(reinterpret_cast<const std::uint8_t*>(p), static_cast<std::size_t>(len)));
     }
     case IdType::KeyId:
-        return "keyid:" + hex(data);
+        return "keyid:" + to_hex(data);
     case IdType::DerAsn1Gn:
-        return "asn1gn:" + hex(data);
+        return "asn1gn:" + to_hex(data);
     }
     return "(unknown ID type " + std::to_string(static_cast<int>(type)) + ")";
 }

@@ -1,6 +1,7 @@
 #include "ipsec/ike/psk_file.hpp"
 
 #include <algorithm>
+#include "common/util/hex.hpp"
 
 namespace vpn::ike {
 
@@ -14,24 +15,13 @@ std::string_view trim(std::string_view s) {
     return s;
 }
 
-int hex_digit(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
 // Decoded straight into the SecureBuffer: no std::string copy of the secret.
 Outcome<crypto::SecureBuffer> decode_secret(std::string_view s) {
     if (s.size() >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
         s.remove_prefix(2);
         if (s.empty() || s.size() % 2) return Failure{"hex secret must have an even, non-zero number of digits"};
         crypto::SecureBuffer out(s.size() / 2);
-        for (std::size_t i = 0; i < out.size(); ++i) {
-            int hi = hex_digit(s[2 * i]), lo = hex_digit(s[2 * i + 1]);
-            if (hi < 0 || lo < 0) return Failure{"hex secret contains a non-hex character"};
-            out.data()[i] = static_cast<std::uint8_t>(hi << 4 | lo);
-        }
+        if (!decode_hex(s, out.span())) return Failure{"hex secret contains a non-hex character"};
         return out;
     }
     return crypto::SecureBuffer(Bytes(reinterpret_cast<const std::uint8_t*>(s.data()), s.size()));

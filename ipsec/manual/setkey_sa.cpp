@@ -6,6 +6,7 @@
 
 #include "common/crypto/secure_buffer.hpp"
 #include "ipsec/manual/setkey_cursor.hpp"
+#include "common/util/hex.hpp"
 
 namespace vpn::ipsec::manual {
 namespace {
@@ -40,13 +41,6 @@ constexpr std::string_view kRefusedCiphers[] = {"des-cbc", "blowfish-cbc", "cast
 constexpr std::string_view kRefusedIntegs[] = {"keyed-md5", "keyed-sha1", "hmac-md5", "aes-xcbc-mac", "tcp-md5",
                                                "hmac-ripemd160"};
 
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
 // `0x` hex digits or a "quoted" string taken as raw bytes (setkey(8)).
 crypto::SecureBuffer parse_key(const Cursor& c, const Word& w, std::string_view alg) {
     const std::string& t = w.text;
@@ -60,11 +54,8 @@ crypto::SecureBuffer parse_key(const Cursor& c, const Word& w, std::string_view 
     const std::size_t digits = t.size() - 2;
     if (digits % 2 != 0) c.fail(w, fmt::format("the key of {} has an odd number of hex digits", alg));
     crypto::SecureBuffer key(digits / 2);
-    for (std::size_t i = 0; i < key.size(); ++i) {
-        int hi = hex_value(t[2 + 2 * i]), lo = hex_value(t[3 + 2 * i]);
-        if (hi < 0 || lo < 0) c.fail(w, fmt::format("the key of {} has a character that is not a hex digit", alg));
-        key.data()[i] = static_cast<std::uint8_t>(hi << 4 | lo);
-    }
+    if (!decode_hex(std::string_view(t).substr(2), key.span()))
+        c.fail(w, fmt::format("the key of {} has a character that is not a hex digit", alg));
     return key;
 }
 

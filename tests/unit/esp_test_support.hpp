@@ -13,6 +13,7 @@
 #include "ipsec/esp/esp_crypto.hpp"
 #include "ipsec/esp/iv_source.hpp"
 #include "ipsec/esp/sa_keys.hpp"
+#include "common/util/hex.hpp"
 
 namespace esp_test {
 
@@ -25,15 +26,7 @@ inline Vec unhex(const std::string& h) {
     return v;
 }
 
-inline std::string hex(vpn::Bytes b) {
-    static const char* d = "0123456789abcdef";
-    std::string s;
-    for (auto c : b) {
-        s += d[c >> 4];
-        s += d[c & 15];
-    }
-    return s;
-}
+inline std::string hex(vpn::Bytes b) { return vpn::to_hex(b); }
 
 inline std::string trim(const std::string& s) {
     auto a = s.find_first_not_of(" \t\r"), b = s.find_last_not_of(" \t\r");

@@ -13,6 +13,7 @@
 
 #include "common/crypto/secure_buffer.hpp"
 #include "common/util/bytes.hpp"
+#include "common/util/hex.hpp"
 
 namespace ike_key_test {
 
@@ -27,15 +28,7 @@ inline Blob unhex(const std::string& h) {
     return v;
 }
 
-inline std::string hex(vpn::Bytes b) {
-    static const char* d = "0123456789abcdef";
-    std::string s;
-    for (auto c : b) {
-        s += d[c >> 4];
-        s += d[c & 15];
-    }
-    return s;
-}
+inline std::string hex(vpn::Bytes b) { return vpn::to_hex(b); }
 inline std::string hex(const vpn::crypto::SecureBuffer& b) { return hex(b.span()); }
 
 inline vpn::Bytes str(const char* s) { return {reinterpret_cast<const std::uint8_t*>(s), std::strlen(s)}; }

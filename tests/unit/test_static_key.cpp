@@ -14,6 +14,7 @@
 #include <string>
 
 #include "pki/static_key.hpp"
+#include "common/util/hex.hpp"
 
 using vpn::pki::KeyFileError;
 using vpn::pki::StaticKey;
@@ -31,15 +32,7 @@ std::string slurp(const std::string& path) {
     return s.str();
 }
 
-std::string hex(vpn::Bytes b) {
-    static const char* d = "0123456789abcdef";
-    std::string s;
-    for (auto c : b) {
-        s += d[c >> 4];
-        s += d[c & 15];
-    }
-    return s;
-}
+std::string hex(vpn::Bytes b) { return vpn::to_hex(b); }
 
 // The 16 data lines of static.key (from the captures folder).
 std::string data_lines(const std::string& text) {
