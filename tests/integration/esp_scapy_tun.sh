@@ -122,8 +122,16 @@ for variant in gcm cbc natt sha1; do
     nt_spawn cli "$out" "$NT_PY" "$PEER" peer --key "$key" --suite "$suite" \
         --tun "$CLI_TUN" "$SRV_TUN" --outer "$NT_NET.2" "$NT_NET.1" "${udp[@]}" \
         --replay-window "$window" --udp-echo "$UDP_ECHO" --tcp-closed "$TCP_CLOSED" --accepted "$list"
-    nt_wait_exit "$NT_LAST_PID" 25 || nt_fail "scapy peer still running after 25s"
-    peer_rc=$NT_RC
+    peer_pid=$NT_LAST_PID
+    if nt_wait_exit "$peer_pid" 20; then
+        peer_rc=$NT_RC
+    else
+        # Still compare the SPIs below: they tell why, better than the timeout.
+        kill -KILL "$peer_pid" 2>/dev/null || true
+        nt_wait_exit "$peer_pid" 5 || true
+        echo "FAIL scapy peer still running after 20s (killed)" >>"$out"
+        peer_rc=1
+    fi
     capture_stop
     nt_stats "$S"
     after=$NT_STATS
