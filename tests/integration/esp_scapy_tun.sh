@@ -152,6 +152,10 @@ for variant in gcm cbc natt sha1; do
 
     read -r accepted bad_icv replay < <(sed -nE 's/^COUNTS accepted=([0-9]+) bad_icv=([0-9]+) replay=([0-9]+)$/\1 \2 \3/p' "$out")
     [[ -n ${accepted:-} ]] || nt_fail "scapy peer printed no COUNTS line"
+    # The peer reports what it sent; hold it to the plan, so that a peer that stops
+    # sending a negative control cannot pass: 2 forgeries, a replay iff a window.
+    ((bad_icv == 2 && replay == (window > 0))) ||
+        nt_fail "scapy peer sent $bad_icv forged packet(s) and $replay replay(s), want 2 and $((window > 0))"
     got_rx=$((rx1 - rx0))
     ((got_rx == accepted)) || nt_fail "$TUN_DEV RX grew by $got_rx packets, scapy sent $accepted that vpn must deliver"
     got_bad=$(delta "$before" "$after" "drop bad-hmac")
