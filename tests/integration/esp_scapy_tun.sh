@@ -139,8 +139,8 @@ for variant in gcm cbc natt sha1; do
 
     # The SPIs first: if they differ, the documentation and vpn disagree on the
     # derivation, and every later failure follows from that.
-    read -r vpn_out vpn_in < <(sed -nE 's/.*ESP SAs: outbound SPI (0x[0-9a-f]+), inbound SPI (0x[0-9a-f]+).*/\1 \2/p' "${NT_LOG[$S]}" | tail -n 1)
-    read -r py_out py_in < <(sed -nE 's/^SPIS out=(0x[0-9a-f]+) in=(0x[0-9a-f]+)$/\1 \2/p' "$out")
+    read -r vpn_out vpn_in < <(sed -nE 's/.*ESP SAs: outbound SPI (0x[0-9a-f]+), inbound SPI (0x[0-9a-f]+).*/\1 \2/p' "${NT_LOG[$S]}" | tail -n 1) || true
+    read -r py_out py_in < <(sed -nE 's/^SPIS out=(0x[0-9a-f]+) in=(0x[0-9a-f]+)$/\1 \2/p' "$out") || true
     [[ -n ${vpn_out:-} ]] || nt_fail "$S logged no 'ESP SAs: outbound SPI ..' line"
     [[ -n ${py_out:-} ]] || nt_fail "scapy peer derived no SPIs: $(tail -n 3 "$out")"
     [[ $vpn_out == "$py_in" && $vpn_in == "$py_out" ]] ||
@@ -150,7 +150,7 @@ for variant in gcm cbc natt sha1; do
         nt_fail "scapy peer: $(grep -c '^FAIL' "$out" || true) failed check(s), first: $(grep -m 1 '^FAIL' "$out" || tail -n 1 "$out")"
     fi
 
-    read -r accepted bad_icv replay < <(sed -nE 's/^COUNTS accepted=([0-9]+) bad_icv=([0-9]+) replay=([0-9]+)$/\1 \2 \3/p' "$out")
+    read -r accepted bad_icv replay < <(sed -nE 's/^COUNTS accepted=([0-9]+) bad_icv=([0-9]+) replay=([0-9]+)$/\1 \2 \3/p' "$out") || true
     [[ -n ${accepted:-} ]] || nt_fail "scapy peer printed no COUNTS line"
     # The peer reports what it sent; hold it to the plan, so that a peer that stops
     # sending a negative control cannot pass: 2 forgeries, a replay iff a window.

@@ -356,10 +356,15 @@ def run_tun_pcap(pcap, listfile, src):
         check("TUN capture: the %d decrypted packets are exactly what scapy sealed" % len(want), True)
         return 0
     i = next((i for i, (x, y) in enumerate(zip(got, want)) if x != y), min(len(got), len(want)))
-    check("TUN capture: the decrypted packets are exactly what scapy sealed", False,
-          "%d captured, %d sent; first difference at #%d: got %s want %s" % (
-              len(got), len(want), i, got[i][:40].hex() if i < len(got) else "-",
-              want[i][:40].hex() if i < len(want) else "-"))
+    detail = "%d captured, %d sent; packet #%d " % (len(got), len(want), i)
+    if i < len(got) and i < len(want):
+        g, w = got[i], want[i]
+        j = next((j for j, (x, y) in enumerate(zip(g, w)) if x != y), min(len(g), len(w)))
+        detail += "(%d vs %d bytes) differs at byte %d: got %s want %s" % (
+            len(g), len(w), j, g[j:j + 16].hex() or "-", w[j:j + 16].hex() or "-")
+    else:
+        detail += "is missing on the %s side" % ("capture" if i >= len(got) else "sent")
+    check("TUN capture: the decrypted packets are exactly what scapy sealed", False, detail)
     return 1
 
 
