@@ -17,6 +17,10 @@
 //     KEYMAT = T1 | T2 | ...,  T1 = HMAC(K, seed | 0x01),  Tn = HMAC(K, Tn-1 | seed | n)
 //     encryption key (salt included for AES-GCM) = first bytes of KEYMAT,
 //     integrity key = the bytes right after it.
+//   where encr id and integ id are the IKEv2 transform IDs (AES-CBC 12, AES-GCM-16
+//   20, 3DES 3; HMAC-SHA1-96 2, HMAC-SHA2-256-128 12, -384-192 13, -512-256 14),
+//   integ id is 0 with AES-GCM, and key bits is the cipher key without the GCM salt
+//   (AES 128/192/256; 0 for 3DES, whose key size is fixed).
 //
 // The two directions have different SPIs, so they never share a key (an AES-GCM nonce
 // must never repeat under one key, and each side counts its own sequence numbers).
