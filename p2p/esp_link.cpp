@@ -52,8 +52,7 @@ std::size_t EspLink::encapsulate(MutBytes buf, std::size_t off, std::size_t len,
                           out_->spi());
                 exhausted_logged_ = true;
             }
-            stats_.count(LinkDrop::NoKey);
-            return 0;
+            return 0;  // counted by the loop (no-send-key)
         case esp::OutboundSa::Status::BadInner:
             stats_.count(LinkDrop::BadPayload);
             return 0;

@@ -69,7 +69,7 @@ void IpsecTransport::authenticated(const net::SockAddr& from) {
 }
 
 void IpsecTransport::set_esp_peer(const net::SockAddr& peer, bool udp) {
-    bool moved = !esp_peer_ || !esp_peer_->same_endpoint(peer) || esp_udp_ != udp;
+    bool moved = !esp_peer_ || !esp_peer_->same_endpoint(peer) || esp_udp_ != (udp || !raw_);
     esp_peer_ = peer;
     esp_udp_ = udp || !raw_;
     if (esp_udp_) natt_->set_peer(peer);

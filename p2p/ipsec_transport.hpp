@@ -28,7 +28,8 @@ public:
     void start() override;
     void send(const TxBatch& batch) override;
     bool send_to(Bytes datagram, const net::SockAddr& to) override;
-    bool has_peer() const override { return esp_peer_.has_value(); }
+    // IKE can always answer whoever wrote; ESP waits for set_esp_peer().
+    bool has_peer() const override { return true; }
     bool source_allowed(const net::SockAddr& from) const override;
     void authenticated(const net::SockAddr& from) override;
     void restart() override;

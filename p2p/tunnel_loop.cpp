@@ -102,6 +102,10 @@ void TunnelLoop::start() {
     tick_.async_wait([this](const asio::error_code& ec) {
         if (!ec) on_tick();
     });
+    // What the session queued before the link existed (an IKE initiator's first
+    // message) goes now, not at the first tick.
+    send_control();
+    schedule_wake();
 }
 
 int TunnelLoop::run() {

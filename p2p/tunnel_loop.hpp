@@ -50,6 +50,8 @@ public:
     void stop(int status);
     // Runs until exit; returns the exit status.
     int run();
+    // The link, for sessions whose events move it (IPsec: where ESP goes).
+    Transport& transport() { return *transport_; }
 
 private:
     void arm_tun();
