@@ -81,11 +81,7 @@ int run_esp_tunnel(const config::Options& o, const ipsec::IpsecPlan& plan, const
 
 int run_ike_tunnel(const config::Options& o, const ipsec::IpsecPlan& plan, const RunHooks& hooks) {
     if (plan.keying != ipsec::Keying::Ike || !plan.ike) throw std::runtime_error("run_ike_tunnel: needs an IKE plan");
-    if (plan.role != ipsec::Role::PointToPoint)
-        throw std::runtime_error(fmt::format("{}: technique ipsec: IKEv2 {} mode is not supported yet (point-to-point "
-                                             "with 'ifconfig' runs)",
-                                             o.technique_origin ? o.technique_origin->str() : o.config_file,
-                                             plan.role == ipsec::Role::Client ? "client" : "gateway"));
+    if (plan.role != ipsec::Role::PointToPoint) throw std::runtime_error("run_ike_tunnel: point-to-point only");
     const bool initiator = !o.remotes.empty();
     IkeLinkConfig cfg;
     cfg.sa = ipsec::ike_sa_config(plan, o, initiator ? ike::IkeRole::Initiator : ike::IkeRole::Responder);
