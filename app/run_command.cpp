@@ -7,6 +7,7 @@
 #include "app/load_config.hpp"
 #include "common/log/log.hpp"
 #include "p2p/esp_runner.hpp"
+#include "p2p/ike_runner.hpp"
 #include "p2p/tls_runner.hpp"
 #include "p2p/tunnel_runner.hpp"
 #include "server/server_runner.hpp"
@@ -24,7 +25,6 @@ int run_command(const std::string& config_file, const std::vector<std::string>& 
         const auto& plan = *loaded->ipsec;
         const char* missing = plan.keying == ipsec::Keying::Setkey    ? "setkey keying"
                               : plan.keying != ipsec::Keying::Ike      ? nullptr
-                              : plan.role == ipsec::Role::Client       ? "IKEv2 client (virtual IP) mode"
                               : plan.role == ipsec::Role::Gateway      ? "IKEv2 gateway (server) mode"
                                                                        : nullptr;
         if (missing) {

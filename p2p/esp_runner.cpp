@@ -9,10 +9,7 @@
 
 #include "common/log/log.hpp"
 #include "ipsec/esp/esp_algorithms.hpp"
-#include "ipsec/config/ike_sa_settings.hpp"
 #include "p2p/esp_link.hpp"
-#include "p2p/ike_link.hpp"
-#include "p2p/ipsec_transport.hpp"
 #include "p2p/link_plan.hpp"
 #include "p2p/mss_plan.hpp"
 #include "p2p/tunnel_loop.hpp"
@@ -77,47 +74,6 @@ int run_esp_tunnel(const config::Options& o, const ipsec::IpsecPlan& plan, const
 
     EspLink session(cfg, std::move(out), std::move(in), clock_now());
     return run_on_device(o, session, link, static_cast<std::size_t>(o.tun_mtu), hooks);
-}
-
-int run_ike_tunnel(const config::Options& o, const ipsec::IpsecPlan& plan, const RunHooks& hooks) {
-    if (plan.keying != ipsec::Keying::Ike || !plan.ike) throw std::runtime_error("run_ike_tunnel: needs an IKE plan");
-    if (plan.role != ipsec::Role::PointToPoint) throw std::runtime_error("run_ike_tunnel: point-to-point only");
-    const bool initiator = !o.remotes.empty();
-    IkeLinkConfig cfg;
-    cfg.sa = ipsec::ike_sa_config(plan, o, initiator ? ike::IkeRole::Initiator : ike::IkeRole::Responder);
-    cfg.address_identity = ipsec::needs_address_identity(plan);
-    cfg.replay_window = plan.ike->replay_window;
-
-    config::Options at_ike = o;
-    at_ike.lport = at_ike.rport = 500;
-    for (auto& r : at_ike.remotes) r.port.reset();
-    LinkPlan link = plan_link(at_ike);
-    link.ike = true;
-    // strongSwan's libipsec only speaks ESP in UDP; plain ESP is for peers that
-    // detect no NAT and are not forced into UDP.
-    link.raw_esp = plan.ike->nat_traversal != config::NatTraversal::Force;
-    if (initiator) {
-        if (!link.remote)
-            throw std::runtime_error(fmt::format("cannot resolve remote '{}'", link.remote_host));
-        cfg.initiate_to = link.remote;
-    }
-    ChannelShape shape;  // the largest ESP overhead: CBC, 16-byte blocks, a 32-byte ICV
-    shape.block_size = 16;
-    shape.crypto_overhead = 8 + 16 + 2 + 32;
-    cfg.mss = mss_for(o, shape, link);
-
-    log::info("vpn {} starting: IPsec, IKEv2 ({}, {}), {}", VPN_VERSION,
-              plan.ike->auth == ipsec::IkeSettings::Auth::Psk ? "pre-shared key" : "certificates",
-              initiator ? "initiator" : "responder", o.config_file.empty() ? "command line" : o.config_file);
-    if (o.lzo_framing()) log::warn("comp-lzo has no meaning for ESP: ignored");
-
-    IpsecTransport* transport = nullptr;
-    cfg.esp_path = [&transport](const net::SockAddr& peer, bool udp) {
-        if (transport) transport->set_esp_peer(peer, udp);
-    };
-    IkeLink session(std::move(cfg), clock_now());
-    return run_on_device(o, session, link, static_cast<std::size_t>(o.tun_mtu), hooks,
-                         [&transport](TunnelLoop& loop) { transport = &static_cast<IpsecTransport&>(loop.transport()); });
 }
 
 }  // namespace vpn::p2p

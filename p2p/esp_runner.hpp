@@ -1,7 +1,7 @@
 #pragma once
-// Runs one IPsec point-to-point tunnel: the same device, routes, scripts and event
-// loop as the static-key OpenVPN tunnel, with EspLink (manual SAs from `secret`) or
-// IkeLink (IKEv2) in place of PeerSession.
+// Runs one IPsec point-to-point tunnel with manually keyed ESP SAs (`technique
+// ipsec` with `secret`): the same device, routes, scripts and event loop as the
+// static-key OpenVPN tunnel, with EspLink in place of PeerSession.
 #include "common/config/options.hpp"
 #include "ipsec/config/ipsec_plan.hpp"
 #include "p2p/tunnel_runner.hpp"
@@ -12,8 +12,5 @@ namespace vpn::p2p {
 // setup.  `plan.keying` must be StaticKey.
 int run_esp_tunnel(const config::Options& o, const ipsec::IpsecPlan& plan, const RunHooks& hooks);
 
-// The same with SAs negotiated by IKEv2 (`plan.keying` Ike): point-to-point, as the
-// initiator when the config has a `remote`, else as the responder.
-int run_ike_tunnel(const config::Options& o, const ipsec::IpsecPlan& plan, const RunHooks& hooks);
 
 }  // namespace vpn::p2p

@@ -209,12 +209,18 @@ void IkeLink::on_event(ike::ResponderGate::SaId id, ike::IkeEvent& ev, std::int6
                         old->close(now_ms);
                     }
                 current_ = id;
+                vip_ = e.virtual_ip;
+                dns_ = e.dns;
                 log::info("IKE SA established with {}{}", e.peer.str(),
                           e.virtual_ip ? " (virtual IP " + e.virtual_ip->str() + ")" : std::string());
                 log::info("Peer Connection Initiated with {}", e.peer.str());
             } else if constexpr (std::is_same_v<E, ike::ChildSaUp>) {
                 if (!current_) current_ = id;
+                bool first = !e.replaces_inbound_spi;
+                auto remote_ts = e.remote_ts;
                 child_up(e, now_ms);
+                if (first && vip_ && cfg_.sa.virtual_ip == ike::VirtualIp::Client && cfg_.on_client_address)
+                    cfg_.on_client_address(*vip_, remote_ts, dns_);
             } else if constexpr (std::is_same_v<E, ike::ChildSaDown>) {
                 child_down(e);
             } else if constexpr (std::is_same_v<E, ike::ChildSaFailed>) {

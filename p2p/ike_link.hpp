@@ -38,6 +38,11 @@ struct IkeLinkConfig {
     std::uint16_t mss = 0;
     // Where ESP goes: in UDP to that endpoint, or raw to its address.
     std::function<void(const net::SockAddr& peer, bool udp)> esp_path;
+    // Road-warrior client: the gateway's address for us, what it routes to us, and
+    // its DNS servers, once the first child SA is up (again after a new IKE SA).
+    std::function<void(const ike::IpAddress& vip, const std::vector<ike::TrafficSelector>& remote_ts,
+                       const std::vector<ike::IpAddress>& dns)>
+        on_client_address;
     // Our address towards a peer (route lookup); tests replace it.
     std::function<std::optional<ike::IpAddress>(const ike::IpAddress& peer)> local_address;
 };
@@ -92,6 +97,8 @@ private:
     std::int64_t last_esp_sent_ms_ = 0;
     bool keepalive_due_ = false;
     std::optional<std::int64_t> exit_deadline_ms_;
+    std::optional<ike::IpAddress> vip_;  // given to us by the gateway (client)
+    std::vector<ike::IpAddress> dns_;
     std::int64_t now_ms_ = 0;
 };
 
