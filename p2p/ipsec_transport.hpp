@@ -27,6 +27,9 @@ public:
 
     void start() override;
     void send(const TxBatch& batch) override;
+    // A gateway's ESP, each datagram to its peer: in UDP where the address has a port,
+    // raw where it has none.
+    void send_addressed(const TxBatch& batch, const net::SockAddr* to) override;
     bool send_to(Bytes datagram, const net::SockAddr& to) override;
     // IKE can always answer whoever wrote; ESP waits for set_esp_peer().
     bool has_peer() const override { return true; }

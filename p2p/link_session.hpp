@@ -77,6 +77,15 @@ public:
     }
     virtual std::optional<net::SockAddr> take_new_peer() { return std::nullopt; }
 
+    // Sessions with many peers (an IPsec gateway) say where each sealed datagram
+    // goes: after every encapsulate() that returned a datagram, destination() names
+    // its address.  Others send everything to the transport's one peer.
+    virtual bool addressed() const { return false; }
+    virtual const net::SockAddr& destination() const {
+        static const net::SockAddr none;
+        return none;
+    }
+
     // The next complete datagram the session wants on the wire (keepalive, OCC,
     // control-channel packets), written to `out`; 0 when none is due.
     virtual std::size_t next_datagram(MutBytes out, MutBytes scratch, Now now) = 0;

@@ -38,6 +38,7 @@ TunnelLoop::TunnelLoop(asio::io_context& io, LinkSession& session, const LinkPla
       session_(session),
       payload_max_(payload_max),
       tx_(kTxArena),
+      addressed_(session.addressed()),
       open_buf_(buffer_size_for(payload_max, session.overhead())),
       scratch_(buffer_size_for(payload_max, session.overhead())),
       tun_wait_(io),
@@ -132,7 +133,7 @@ void TunnelLoop::on_tun_readable() {
         read_offloaded(now);
     else
         read_plain(now);
-    if (tx_.count) transport_->send(tx_);
+    if (tx_.count) send_batch();
 }
 
 void TunnelLoop::seal_into_batch(std::size_t len, Now now) {
@@ -148,9 +149,15 @@ void TunnelLoop::seal_into_batch(std::size_t len, Now now) {
         st.count(LinkDrop::NoKey);
         return;
     }
+    if (addressed_) to_[tx_.count] = session_.destination();
     tx_.commit(n);
     st.link_write_bytes += n;
     ++st.link_write_packets;
+}
+
+void TunnelLoop::send_batch() {
+    if (addressed_) transport_->send_addressed(tx_, to_.data());
+    else transport_->send(tx_);
 }
 
 // Without offloads: one packet per read, read straight to where it is sealed.
@@ -185,7 +192,7 @@ void TunnelLoop::read_offloaded(Now now) {
         st.tun_read_packets += seg.count();
         for (std::size_t i = 0; i < seg.count(); ++i) {
             if (tx_.room() < need || tx_.full()) {
-                transport_->send(tx_);
+                send_batch();
                 tx_.clear();
             }
             MutBytes out = tx_.tail();
