@@ -18,7 +18,8 @@
 # Negative variants:
 #   discard  srv's first policy discards ICMP to the other subnet: no ping passes
 #            either way (srv's echo requests and replies are ICMP), TCP still does,
-#            and srv counts the ICMP it dropped as `drop spd-discard`
+#            and srv counts the ICMP it dropped as `drop spd-discard` (and not
+#            again as no-send-key)
 #   badkey   cli's SA towards srv has another key: srv counts bad-hmac, no ping
 #   twopeers an SA and policy for a second peer: refused at startup in one line
 #            naming the setkey line, no device created
@@ -229,6 +230,8 @@ nt_transfer cli srv "$SRV_TUN" "$(nt_payload random 1)" || nt_fail "$NT_WHY"
 nt_stats "$S"
 discarded=$(nt_stat "$NT_STATS" "drop spd-discard")
 [[ ${discarded:-0} -ge 6 ]] || nt_fail "srv counted ${discarded:-no} spd-discard drops for 6 ICMP packets (see $NT_STATS)"
+nokey=$(nt_stat "$NT_STATS" "drop no-send-key")
+[[ ${nokey:-x} == 0 ]] || nt_fail "srv also counted $nokey policy drops as no-send-key (see $NT_STATS)"
 nt_stats "$C"
 mismatch=$(nt_stat "$NT_STATS" "drops total")
 [[ ${mismatch:-x} == 0 ]] || nt_fail "cli counted $mismatch drops; only srv drops anything (see $NT_STATS)"
