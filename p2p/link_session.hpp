@@ -30,6 +30,9 @@ public:
     // `scratch` holds len + len/16 + 67 bytes.  0 = nothing to send (no keys yet).
     virtual std::size_t encapsulate(MutBytes buf, std::size_t off, std::size_t len, MutBytes out, MutBytes scratch,
                                     Now now) = 0;
+    // True when encapsulate() has counted in stats() why it returned 0 (an IPsec
+    // policy drop is not "no key"); otherwise the caller counts LinkDrop::NoKey.
+    virtual bool counts_send_drops() const { return false; }
 
     enum class Kind { ToTun, Consumed, Dropped };
     struct Inbound {

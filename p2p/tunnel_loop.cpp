@@ -145,8 +145,8 @@ void TunnelLoop::seal_into_batch(std::size_t len, Now now) {
     }
     MutBytes out = tx_.tail();
     std::size_t n = session_.encapsulate(out, session_.payload_offset(), len, out, scratch_, now);
-    if (n == 0) {  // no data keys yet, or the send sequence is exhausted (restart renews it)
-        st.count(LinkDrop::NoKey);
+    if (n == 0) {  // no data keys yet, the send sequence is exhausted, or a policy said no
+        if (!session_.counts_send_drops()) st.count(LinkDrop::NoKey);
         return;
     }
     if (addressed_) to_[tx_.count] = session_.destination();
