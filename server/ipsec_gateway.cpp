@@ -32,6 +32,18 @@ std::uint32_t host_of(const ike::IpAddress& a) {
            a.bytes[3];
 }
 
+// The name a peer's lease is kept under: for a certificate's subject DN its common
+// name, as the TLS server keys the pool, so a client keeps its address when the
+// server switches technique; any other identity as written.
+std::string pool_name(const ike::Identity& id) {
+    std::string text = id.str();
+    if (id.type != ike::IdType::DerAsn1Dn) return text;
+    auto at = text.rfind("CN=");
+    if (at == std::string::npos) return text;
+    auto end = text.find(", ", at);
+    return text.substr(at + 3, end == std::string::npos ? std::string::npos : end - at - 3);
+}
+
 // The TLS server's pool, leased by IKE identity instead of common name: the same
 // peer gets the same address again, and the persist file keeps that across restarts.
 class PoolAllocator final : public ike::AddressAllocator {
@@ -44,7 +56,7 @@ public:
     }
 
     std::optional<ike::IpAddress> acquire(const ike::Identity& peer) override {
-        auto lease = pool_.acquire(peer.str());
+        auto lease = pool_.acquire(pool_name(peer));
         if (!lease) {
             log::warn("IKE: the address pool is full; {} gets no virtual IP", peer.str());
             return std::nullopt;
