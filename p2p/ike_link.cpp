@@ -291,6 +291,7 @@ void IkeLink::on_event(SaId id, ike::IkeEvent& ev, std::int64_t now_ms) {
                         }
                     current_ = id;
                 }
+                retry_wait_ms_ = 0;
                 log::info("IKE SA established with {}{}", e.peer.str(),
                           e.virtual_ip ? " (virtual IP " + e.virtual_ip->str() + ")" : std::string());
                 log::info("Peer Connection Initiated with {}", e.peer.str());
@@ -312,8 +313,10 @@ void IkeLink::on_event(SaId id, ike::IkeEvent& ev, std::int64_t now_ms) {
                 if (current_ && *current_ == id) {
                     current_.reset();
                     if (cfg_.initiate_to && !exit_deadline_ms_) {
-                        reason_ = "ike-down";
-                        pending_ = Verdict::Restart;
+                        // Start over, paced: a peer that refuses us must not be flooded.
+                        retry_wait_ms_ = retry_wait_ms_ ? std::min(retry_wait_ms_ * 2, cfg_.retry_max_ms) : cfg_.retry_ms;
+                        retry_at_ms_ = now_ms + retry_wait_ms_;
+                        log::info("IKE: trying again in {} s", retry_wait_ms_ / 1000.0);
                     }
                 }
             } else if constexpr (std::is_same_v<E, ike::NatChanged>) {
@@ -371,13 +374,18 @@ Verdict IkeLink::on_timer(Now now) {
         if (gate_.size() == 0 || now.mono_ms >= *exit_deadline_ms_) return Verdict::Exit;
         return Verdict::None;
     }
-    return std::exchange(pending_, Verdict::None);
+    if (retry_at_ms_ && now.mono_ms >= *retry_at_ms_) {
+        retry_at_ms_.reset();
+        start_initiator(now.mono_ms);
+    }
+    return Verdict::None;
 }
 
 std::optional<std::int64_t> IkeLink::next_wake_ms() const {
     auto w = gate_.next_wake(now_ms_);
-    if (exit_deadline_ms_) w = w ? std::min(*w, *exit_deadline_ms_) : *exit_deadline_ms_;
-    if (pending_ != Verdict::None) w = now_ms_;
+    auto sooner = [&](std::int64_t t) { w = w ? std::min(*w, t) : t; };
+    if (exit_deadline_ms_) sooner(gate_.size() == 0 ? now_ms_ : *exit_deadline_ms_);  // Deletes answered: go
+    if (retry_at_ms_) sooner(*retry_at_ms_);
     return w;
 }
 
@@ -401,6 +409,7 @@ void IkeLink::restart(Now now) {
         if (auto* sa = gate_.find(id)) sa->close(now.mono_ms);
     forget_all();
     current_.reset();
+    retry_at_ms_.reset();
     pump(now.mono_ms);
     if (cfg_.initiate_to) start_initiator(now.mono_ms);
 }

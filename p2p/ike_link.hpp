@@ -37,6 +37,11 @@ namespace vpn::p2p {
 struct IkeLinkConfig {
     ike::IkeSaConfig sa;  // the template of every IkeSa (role set per SA)
     std::optional<net::SockAddr> initiate_to;  // p2p / client: the peer's address
+    // After an initiated IKE SA fails or dies: wait this long before the next try,
+    // doubling up to retry_max_ms (connect-retry, connect-retry-max-wait); reset once
+    // an SA is up.
+    std::int64_t retry_ms = 5000;
+    std::int64_t retry_max_ms = 300000;
     bool gateway = false;  // many peers, each behind its virtual IP
     bool address_identity = false;  // PSK without ike-id: our identity is our address
     std::uint32_t replay_window = 64;
@@ -118,7 +123,8 @@ private:
     std::deque<std::pair<std::vector<std::uint8_t>, net::SockAddr>> ike_out_;
     TunnelStats stats_;
     std::string reason_;
-    Verdict pending_ = Verdict::None;
+    std::optional<std::int64_t> retry_at_ms_;  // initiator: when to start over
+    std::int64_t retry_wait_ms_ = 0;
     std::int64_t last_esp_sent_ms_ = 0;
     bool keepalive_due_ = false;
     std::optional<std::int64_t> exit_deadline_ms_;

@@ -4,6 +4,7 @@
 // the PUSH_REPLY.
 #include "p2p/ike_runner.hpp"
 
+#include <algorithm>
 #include <optional>
 #include <stdexcept>
 
@@ -117,6 +118,8 @@ int run_ike_tunnel(const config::Options& o, const ipsec::IpsecPlan& plan, const
     cfg.sa = ipsec::ike_sa_config(plan, o, initiator ? ike::IkeRole::Initiator : ike::IkeRole::Responder);
     cfg.address_identity = ipsec::needs_address_identity(plan);
     cfg.replay_window = plan.ike->replay_window;
+    cfg.retry_ms = std::int64_t(std::max(o.connect.connect_retry, 1)) * 1000;
+    cfg.retry_max_ms = std::int64_t(std::max(o.connect.connect_retry_max_wait, o.connect.connect_retry)) * 1000;
 
     config::Options at_ike = o;
     at_ike.lport = at_ike.rport = 500;

@@ -124,13 +124,20 @@ void UdpTransport::on_readable() {
                 if (v > 0) seg = static_cast<std::size_t>(v);
             }
         }
-        for (std::size_t off = 0; off < total && batch_.count < kMaxDatagrams; off += seg) {
-            std::size_t len = std::min(seg, total - off);
-            batch_.add(Bytes(base + off, len), &rx_from_[i], cut);
-        }
-        if (total == 0) batch_.add(Bytes(base, 0), &rx_from_[i], cut);
+        // 16 GRO trains can hold more datagrams than one batch: a full batch goes
+        // up at once (its spans stay valid until the next recvmmsg) and the rest
+        // follows in the next, so nothing the kernel delivered is lost here.
+        auto push = [&](Bytes d) {
+            if (batch_.count == kMaxDatagrams) {
+                events_.on_packets(batch_);
+                batch_.count = 0;
+            }
+            batch_.add(d, &rx_from_[i], cut);
+        };
+        for (std::size_t off = 0; off < total; off += seg) push(Bytes(base + off, std::min(seg, total - off)));
+        if (total == 0) push(Bytes(base, 0));
     }
-    events_.on_packets(batch_);
+    if (batch_.count) events_.on_packets(batch_);
 }
 
 bool UdpTransport::send_single(const std::uint8_t* data, std::size_t len, const net::SockAddr& to) {

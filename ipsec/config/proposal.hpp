@@ -35,7 +35,12 @@ enum class ProposalKind { Ike, Esp };
 inline constexpr std::string_view kDefaultIkeProposals =
     "aes256gcm16-aes128gcm16-prfsha256-prfsha384-x25519-ecp256-modp2048,"
     "aes256-aes128-sha256-sha384-x25519-ecp256-modp2048";
-inline constexpr std::string_view kDefaultEspProposals = "aes256gcm16-aes128gcm16,aes256-aes128-sha256-sha1";
+// ESP: without PFS first (what we ask for), then the same with a DH group, so a
+// peer that rekeys its children with PFS (strongSwan with esp_proposals
+// aes128gcm16-x25519) is answered too.
+inline constexpr std::string_view kDefaultEspProposals =
+    "aes256gcm16-aes128gcm16,aes256-aes128-sha256-sha1,"
+    "aes256gcm16-aes128gcm16-x25519-ecp256-modp2048,aes256-aes128-sha256-sha1-x25519-ecp256-modp2048";
 
 // Parses `list`.  Keywords: aes128|aes192|aes256 (CBC), aes128gcm16|aes192gcm16|
 // aes256gcm16 (also ...gcm128 and ...gcm, strongSwan's aliases), 3des, chacha20poly1305;

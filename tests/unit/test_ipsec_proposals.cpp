@@ -75,7 +75,9 @@ TEST_CASE("defaults") {
           std::vector<std::string>{"aes256gcm16-aes128gcm16-prfsha256-prfsha384-x25519-ecp256-modp2048",
                                    "aes256-aes128-prfsha256-prfsha384-sha256-sha384-x25519-ecp256-modp2048"});
     auto esp = esp_p(kDefaultEspProposals);
-    CHECK(names(esp) == std::vector<std::string>{"aes256gcm16-aes128gcm16-noesn", "aes256-aes128-sha256-sha1-noesn"});
+    CHECK(names(esp) == std::vector<std::string>{"aes256gcm16-aes128gcm16-noesn", "aes256-aes128-sha256-sha1-noesn",
+                                                 "aes256gcm16-aes128gcm16-x25519-ecp256-modp2048-noesn",
+                                                 "aes256-aes128-sha256-sha1-x25519-ecp256-modp2048-noesn"});
     // No ESN by default: strongSwan's libipsec refuses ESN SAs (ikev2-esp.md §0.2).
     for (const Proposal& p : esp) CHECK(p.of(TransformType::Esn) == std::vector<Transform>{{TransformType::Esn, 0, 0}});
 }
