@@ -107,7 +107,7 @@ ike_wait_child() {
     while :; do
         IKE_SPIS=$(ike_spis "$role")
         [[ -z $IKE_SPIS ]] || break
-        nt_alive "${NT_PID[$role]}" || nt_fail "$role died before a child SA was up: $(tail -n 3 "${NT_OUT[$role]}" "${NT_LOG[$role]}" | paste -sd'|')"
+        nt_alive "${NT_PID[$role]}" || nt_fail "$role died before a child SA was up: $(tail -q -n 3 "${NT_OUT[$role]}" "${NT_LOG[$role]}" | paste -sd'|')"
         ((SECONDS < deadline)) || nt_fail "$role logged no child SA (SPIs) within ${t}s"
         sleep 0.1
     done
