@@ -53,6 +53,20 @@ void IpsecTransport::send(const TxBatch& batch) {
     else raw_->send(batch);
 }
 
+void IpsecTransport::send_addressed(const TxBatch& batch, const net::SockAddr* to) {
+    bool all_udp = true;
+    for (std::size_t i = 0; i < batch.count && all_udp; ++i) all_udp = to[i].port() != 0;
+    if (all_udp || !raw_) {
+        natt_->send_addressed(batch, to);  // GSO trains per peer where they line up
+        return;
+    }
+    for (std::size_t i = 0; i < batch.count; ++i) {
+        Bytes d(batch.data(i), batch.len[i]);
+        if (to[i].port() != 0) natt_->send_to(d, to[i]);
+        else raw_->send_to(d, to[i]);
+    }
+}
+
 bool IpsecTransport::send_to(Bytes datagram, const net::SockAddr& to) {
     return (to.port() == kIkePort ? *ike_ : *natt_).send_to(datagram, to);
 }
@@ -69,7 +83,7 @@ void IpsecTransport::authenticated(const net::SockAddr& from) {
 }
 
 void IpsecTransport::set_esp_peer(const net::SockAddr& peer, bool udp) {
-    bool moved = !esp_peer_ || !esp_peer_->same_endpoint(peer) || esp_udp_ != udp;
+    bool moved = !esp_peer_ || !esp_peer_->same_endpoint(peer) || esp_udp_ != (udp || !raw_);
     esp_peer_ = peer;
     esp_udp_ = udp || !raw_;
     if (esp_udp_) natt_->set_peer(peer);

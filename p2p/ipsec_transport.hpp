@@ -27,8 +27,12 @@ public:
 
     void start() override;
     void send(const TxBatch& batch) override;
+    // A gateway's ESP, each datagram to its peer: in UDP where the address has a port,
+    // raw where it has none.
+    void send_addressed(const TxBatch& batch, const net::SockAddr* to) override;
     bool send_to(Bytes datagram, const net::SockAddr& to) override;
-    bool has_peer() const override { return esp_peer_.has_value(); }
+    // IKE can always answer whoever wrote; ESP waits for set_esp_peer().
+    bool has_peer() const override { return true; }
     bool source_allowed(const net::SockAddr& from) const override;
     void authenticated(const net::SockAddr& from) override;
     void restart() override;

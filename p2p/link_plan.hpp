@@ -23,6 +23,8 @@ struct LinkPlan {
     bool float_remote = false;
     // IPsec without UDP encapsulation: ESP straight over IP (protocol 50), no ports.
     bool raw_esp = false;
+    // IPsec with IKE: UDP 500 and 4500 (and raw ESP when raw_esp) behind one transport.
+    bool ike = false;
 
     // Every `remote` line (shuffled once with remote-random); remote_host/port/want
     // above are remotes[remote_index]'s.  A client moves to the next one when a

@@ -30,6 +30,9 @@ public:
     // `scratch` holds len + len/16 + 67 bytes.  0 = nothing to send (no keys yet).
     virtual std::size_t encapsulate(MutBytes buf, std::size_t off, std::size_t len, MutBytes out, MutBytes scratch,
                                     Now now) = 0;
+    // True when encapsulate() has counted in stats() why it returned 0 (an IPsec
+    // policy drop is not "no key"); otherwise the caller counts LinkDrop::NoKey.
+    virtual bool counts_send_drops() const { return false; }
 
     enum class Kind { ToTun, Consumed, Dropped };
     struct Inbound {
@@ -76,6 +79,15 @@ public:
         return 0;
     }
     virtual std::optional<net::SockAddr> take_new_peer() { return std::nullopt; }
+
+    // Sessions with many peers (an IPsec gateway) say where each sealed datagram
+    // goes: after every encapsulate() that returned a datagram, destination() names
+    // its address.  Others send everything to the transport's one peer.
+    virtual bool addressed() const { return false; }
+    virtual const net::SockAddr& destination() const {
+        static const net::SockAddr none;
+        return none;
+    }
 
     // The next complete datagram the session wants on the wire (keepalive, OCC,
     // control-channel packets), written to `out`; 0 when none is due.

@@ -62,7 +62,7 @@ public:
     virtual std::uint64_t send_failures() const = 0;
 };
 
-// Raw ESP (plan.raw_esp), else UDP, TCP server or TCP client after plan.proto.  `max_packet`: the largest packet
+// IKE + ESP (plan.ike), raw ESP (plan.raw_esp), else UDP, TCP server or TCP client after plan.proto.  `max_packet`: the largest packet
 // (without framing) the peer may send us.
 std::unique_ptr<Transport> make_transport(asio::io_context& io, const LinkPlan& plan, TransportEvents events,
                                           std::size_t max_packet);

@@ -38,6 +38,7 @@ TunnelLoop::TunnelLoop(asio::io_context& io, LinkSession& session, const LinkPla
       session_(session),
       payload_max_(payload_max),
       tx_(kTxArena),
+      addressed_(session.addressed()),
       open_buf_(buffer_size_for(payload_max, session.overhead())),
       scratch_(buffer_size_for(payload_max, session.overhead())),
       tun_wait_(io),
@@ -102,6 +103,10 @@ void TunnelLoop::start() {
     tick_.async_wait([this](const asio::error_code& ec) {
         if (!ec) on_tick();
     });
+    // What the session queued before the link existed (an IKE initiator's first
+    // message) goes now, not at the first tick.
+    send_control();
+    schedule_wake();
 }
 
 int TunnelLoop::run() {
@@ -128,7 +133,7 @@ void TunnelLoop::on_tun_readable() {
         read_offloaded(now);
     else
         read_plain(now);
-    if (tx_.count) transport_->send(tx_);
+    if (tx_.count) send_batch();
 }
 
 void TunnelLoop::seal_into_batch(std::size_t len, Now now) {
@@ -140,13 +145,19 @@ void TunnelLoop::seal_into_batch(std::size_t len, Now now) {
     }
     MutBytes out = tx_.tail();
     std::size_t n = session_.encapsulate(out, session_.payload_offset(), len, out, scratch_, now);
-    if (n == 0) {  // no data keys yet, or the send sequence is exhausted (restart renews it)
-        st.count(LinkDrop::NoKey);
+    if (n == 0) {  // no data keys yet, the send sequence is exhausted, or a policy said no
+        if (!session_.counts_send_drops()) st.count(LinkDrop::NoKey);
         return;
     }
+    if (addressed_) to_[tx_.count] = session_.destination();
     tx_.commit(n);
     st.link_write_bytes += n;
     ++st.link_write_packets;
+}
+
+void TunnelLoop::send_batch() {
+    if (addressed_) transport_->send_addressed(tx_, to_.data());
+    else transport_->send(tx_);
 }
 
 // Without offloads: one packet per read, read straight to where it is sealed.
@@ -181,7 +192,7 @@ void TunnelLoop::read_offloaded(Now now) {
         st.tun_read_packets += seg.count();
         for (std::size_t i = 0; i < seg.count(); ++i) {
             if (tx_.room() < need || tx_.full()) {
-                transport_->send(tx_);
+                send_batch();
                 tx_.clear();
             }
             MutBytes out = tx_.tail();

@@ -13,6 +13,7 @@
 //   signals       ─► SIGTERM/SIGINT exit, SIGUSR1/SIGHUP restart, SIGUSR2 statistics
 //
 // Buffers are allocated once here; the per-packet path allocates nothing.
+#include <array>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -50,12 +51,16 @@ public:
     void stop(int status);
     // Runs until exit; returns the exit status.
     int run();
+    // The link, for sessions whose events move it (IPsec: where ESP goes).
+    Transport& transport() { return *transport_; }
 
 private:
     void arm_tun();
     void on_tun_readable();
     // Seals the `len` payload bytes placed at tx_.tail()[payload_offset] into tx_.
     void seal_into_batch(std::size_t len, Now now);
+    // tx_ to the transport: to its peer, or each datagram to its own address.
+    void send_batch();
     void read_plain(Now now);
     void read_offloaded(Now now);
     void to_tun(Bytes packet);
@@ -75,6 +80,8 @@ private:
     std::size_t payload_max_;
 
     TxBatch tx_;
+    const bool addressed_;                           // session_.addressed()
+    std::array<net::SockAddr, kMaxDatagrams> to_{};  // tx_'s destinations when addressed_
     std::vector<std::uint8_t> super_;  // one TUN read with a virtio header (up to 64 KiB)
     tun::offload::Coalescer coalescer_;
     std::vector<std::uint8_t> open_buf_;

@@ -89,13 +89,19 @@ int run_static_tunnel(const config::Options& o, const RunHooks& hooks) {
     const LinkPlan& plan = prepared.link;
     PeerSession session(std::move(prepared.session), std::move(prepared.channel), clock_now());
 
+    std::size_t payload_max = static_cast<std::size_t>(o.tun_mtu) + (o.device_type() == config::DevType::Tap ? 32 : 0);
+    return run_on_device(o, session, plan, payload_max, hooks);
+}
+
+int run_on_device(const config::Options& o, LinkSession& session, const LinkPlan& plan, std::size_t payload_max,
+                  const RunHooks& hooks, const std::function<void(TunnelLoop&)>& wire) {
     auto dev = open_device(o);
     if (o.up) run_script(o, *o.up, "up", dev.name(), ScriptAddresses::from(o));
     add_routes(o, dev);
 
-    std::size_t payload_max = static_cast<std::size_t>(o.tun_mtu) + (o.device_type() == config::DevType::Tap ? 32 : 0);
     asio::io_context io(1);
     TunnelLoop loop(io, session, plan, payload_max);
+    if (wire) wire(loop);
     loop.attach_tun(dev.fd(), dev.options().vnet_hdr);
     loop.start();
     if (hooks.after_setup) hooks.after_setup();

@@ -35,4 +35,12 @@ SessionConfig session_config(const config::Options& o);
 // setup fails; the message is one line naming what failed.
 int run_static_tunnel(const config::Options& o, const RunHooks& hooks);
 
+class TunnelLoop;
+// The part every p2p runner shares: open the device (ifconfig, up script, routes),
+// run `session` on a TunnelLoop over `plan` until it ends, close the device (down
+// script).  `wire` sees the loop before it starts (to connect session events to
+// its transport).  Returns the loop's exit status.
+int run_on_device(const config::Options& o, LinkSession& session, const LinkPlan& plan, std::size_t payload_max,
+                  const RunHooks& hooks, const std::function<void(TunnelLoop&)>& wire = {});
+
 }  // namespace vpn::p2p

@@ -13,6 +13,11 @@ const char* link_drop_name(LinkDrop d) {
         case LinkDrop::LinkWrite: return "link-write-error";
         case LinkDrop::NoPeer: return "no-peer-yet";
         case LinkDrop::NoKey: return "no-send-key";
+        case LinkDrop::SpdDiscard: return "spd-discard";
+        case LinkDrop::SpdClear: return "spd-clear";
+        case LinkDrop::SpdNoSa: return "spd-no-sa";
+        case LinkDrop::SpdNoPolicy: return "spd-no-policy";
+        case LinkDrop::SpdInMismatch: return "spd-in-mismatch";
         case LinkDrop::Count: break;
     }
     return "?";

@@ -12,7 +12,26 @@ namespace vpn::p2p {
 
 // Drops the runtime sees outside the codec.
 // NoKey: a packet from the TUN with no data key to seal it (TLS: before keys).
-enum class LinkDrop : std::uint8_t { WrongSource, BadPayload, Truncated, TunWrite, LinkWrite, NoPeer, NoKey, Count };
+// Spd*: IPsec with setkey policies (ipsec/manual/spd.hpp): a packet from the TUN
+// that a `discard` policy drops, that a policy would send in clear (`none`, or
+// `use` without an SA: a TUN has no clear path), whose `require`/`unique` policy
+// has no usable SA (none added, or expired), that no `out` policy selects; and a
+// decrypted packet that matches no `in` policy of its SA.
+enum class LinkDrop : std::uint8_t {
+    WrongSource,
+    BadPayload,
+    Truncated,
+    TunWrite,
+    LinkWrite,
+    NoPeer,
+    NoKey,
+    SpdDiscard,
+    SpdClear,
+    SpdNoSa,
+    SpdNoPolicy,
+    SpdInMismatch,
+    Count
+};
 const char* link_drop_name(LinkDrop d);
 
 struct TunnelStats {

@@ -78,6 +78,9 @@ IpsecPlan build_plan(const config::Options& o, const config::WarningSink& warn) 
                                                         "'add' statements",
                                                         t.name));
         }
+        // Point-to-point only (manual keying refuses mode server): one peer.
+        p.setkey_peer = manual::setkey_peer(p.setkey);
+        for (const std::string& w : manual::setkey_warnings(p.setkey)) warn(w);
     } else {
         p.keying = Keying::Ike;
         p.ike = ike_settings(o, warn);

@@ -14,6 +14,7 @@
 #include "ipsec/config/proposal.hpp"
 #include "ipsec/manual/manual_sa.hpp"
 #include "ipsec/manual/setkey.hpp"
+#include "ipsec/manual/setkey_peer.hpp"
 
 namespace vpn::ipsec {
 
@@ -63,13 +64,15 @@ struct IpsecPlan {
     bool static_udp_encap = false;            // Keying::StaticKey with nat-traversal force
     manual::SetkeyDb setkey;                  // Keying::Setkey
     std::string setkey_name;                  // its file, or "FILE:LINE" of the block
+    manual::SetkeyPeer setkey_peer;           // Keying::Setkey: the one peer its SAs name
 };
 
 // Requires o.technique == Ipsec and a config that passed config::load().  Reads the
 // secret, ike-psk and setkey files (a group- or world-readable one is warned about
 // through `warn`, as for other key files).  Throws config::ConfigError naming the
 // line: a bad proposal keyword or combination, a setkey statement, an unreadable or
-// malformed key file, a static key of 128 bytes, a cipher/auth ESP cannot use.
+// malformed key file, a static key of 128 bytes, a cipher/auth ESP cannot use,
+// setkey SAs naming more than one peer or mixing esp and esp-udp (manual/setkey_peer.hpp).
 IpsecPlan build_plan(const config::Options& o, const config::WarningSink& warn);
 
 // The plan for `vpn check`, one line each ("ike proposals: ..."); never key bytes.

@@ -101,6 +101,10 @@ std::vector<std::string> describe_plan(const IpsecPlan& p, const config::Options
                                                                           : "raw ESP (IP protocol 50)"));
     } else if (p.keying == Keying::Setkey) {
         out.push_back(fmt::format("setkey:        {}", p.setkey_name));
+        const manual::SetkeyPeer& peer = p.setkey_peer;
+        out.push_back(fmt::format("peer:          {} (local {}), {}", manual::endpoint_text(peer.peer),
+                                  manual::endpoint_text(peer.local),
+                                  peer.udp_encap ? "ESP in UDP (esp-udp)" : "raw ESP (IP protocol 50)"));
         for (const manual::SetkeySa& s : p.setkey.sas) {
             out.push_back(fmt::format("ESP SA:        {} -> {}{}, {}, {}", endpoint(s.src), endpoint(s.dst),
                                       s.udp_encap ? " (esp-udp)" : "", sa_line(s.sa), direction(s.sa.direction)));

@@ -108,18 +108,22 @@ void IkeSa::receive(Bytes message, const Endpoints& ep, std::int64_t now) {
         const auto& h = parsed.value.header;
         // RFC 7296 §2.5/§1.5: an IKE_SA_INIT request with an unknown critical
         // payload or a higher major version gets the matching notify, in clear.
-        if (*parsed.error == CodecError::UnsupportedCritical && h.exchange == ExchangeType::IkeSaInit &&
-            !h.is_response() && cfg_.role == IkeRole::Responder && state_ == IkeSaState::Idle) {
+        const bool critical = *parsed.error == CodecError::UnsupportedCritical;
+        const bool version = *parsed.error == CodecError::BadVersion && h.major_version() > 2;
+        if ((critical || version) && h.exchange == ExchangeType::IkeSaInit && !h.is_response() &&
+            cfg_.role == IkeRole::Responder && state_ == IkeSaState::Idle && message.size() >= kHeaderLen) {
             std::uint8_t t = parsed.value.chain.unsupported_critical;
+            std::uint8_t v = kVersion;  // INVALID_MAJOR_VERSION data: the highest we speak
             std::vector<std::uint8_t> buf(64);
             IkeHeader rh = h;
+            rh.version = kVersion;
             rh.flags = flag::kResponse;
             rh.spi_r = {};
             MessageBuilder b(buf, rh);
-            add_notify(b, notify::kUnsupportedCriticalPayload, Bytes(&t, 1));
+            if (critical) add_notify(b, notify::kUnsupportedCriticalPayload, Bytes(&t, 1));
+            else add_notify(b, notify::kInvalidMajorVersion, Bytes(&v, 1));
             buf.resize(b.finish());
             send_wire({buf}, ep.remote, ep.local);
-            state_ = IkeSaState::Closed;
         }
         return drop(DropReason::Malformed);
     }

@@ -30,13 +30,14 @@ esp::SaParams params(std::uint32_t spi, std::uint8_t key_byte, std::uint32_t win
 // A's outbound SA is B's inbound one and the other way round.
 std::unique_ptr<EspLink> make_link(bool a_side, bool udp, std::uint32_t window = 64) {
     auto ab = params(0x1001, 0x11, window), ba = params(0x1002, 0x22, window);
-    esp::SpiTable in;
-    in.install(std::make_unique<esp::InboundSa>(a_side ? ba : ab));
+    std::vector<std::unique_ptr<esp::InboundSa>> in;
+    in.push_back(std::make_unique<esp::InboundSa>(a_side ? ba : ab));
     auto out = std::make_unique<esp::OutboundSa>(a_side ? ab : ba);
     EspLinkConfig cfg;
     cfg.udp_encap = udp;
     cfg.nat_keepalive = 20;
-    return std::make_unique<EspLink>(cfg, std::move(out), std::move(in), Now{100, 1000, 100000});
+    return std::make_unique<EspLink>(cfg, ipsec::manual::ManualSad(std::move(out), std::move(in)),
+                                     Now{100, 1000, 100000});
 }
 
 struct Wire {

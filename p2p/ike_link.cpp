@@ -1,0 +1,317 @@
+#include "p2p/ike_link.hpp"
+
+#include <cstring>
+#include <type_traits>
+
+#include "common/log/log.hpp"
+#include "common/openvpn/mss_clamp.hpp"
+#include "ipsec/esp/udp_encap.hpp"
+#include "ipsec/ike/ike_identity.hpp"
+#include "p2p/esp_link.hpp"
+#include "p2p/ike_endpoints.hpp"
+
+namespace vpn::p2p {
+namespace {
+
+constexpr std::uint16_t kIkePort = 500;
+constexpr std::uint16_t kNatTPort = 4500;
+// The largest ESP overhead of any suite we run: SPI and sequence number, a 16-byte
+// CBC IV, 15 bytes of padding, pad length and next header, a 32-byte ICV.
+constexpr std::size_t kMaxEspOverhead = 8 + 16 + 15 + 2 + 32;
+constexpr std::size_t kDefaultHeadRoom = 8 + 16;
+// How long an exit waits for the Delete of our IKE SA to be answered.
+constexpr std::int64_t kExitGraceMs = 1500;
+
+}  // namespace
+
+IkeLink::IkeLink(IkeLinkConfig cfg, Now now)
+    : cfg_(std::move(cfg)),
+      gate_([this](const ike::Endpoints& ep) { return responder_config(ep); }, ike::GateConfig{}, now.mono_ms),
+      now_ms_(now.mono_ms) {
+    if (!cfg_.local_address) cfg_.local_address = local_address_towards;
+    if (cfg_.initiate_to) start_initiator(now.mono_ms);
+}
+
+ike::Endpoint IkeLink::local_endpoint(const ike::IpAddress& peer, std::uint16_t port) const {
+    ike::Endpoint e;
+    e.port = port;
+    if (auto ip = cfg_.local_address(peer)) e.ip = *ip;
+    else e.ip.len = peer.len;  // no route: the NAT-D hash will say "NAT", which is harmless
+    return e;
+}
+
+std::optional<ike::IkeSaConfig> IkeLink::responder_config(const ike::Endpoints& ep) const {
+    if (exit_deadline_ms_) return std::nullopt;
+    ike::IkeSaConfig c = cfg_.sa;
+    c.role = ike::IkeRole::Responder;
+    if (cfg_.address_identity) {
+        auto id = ike::address_identity(ep.local.ip.span());
+        if (!id) return std::nullopt;
+        c.local_id = id.take();
+    }
+    return c;
+}
+
+void IkeLink::start_initiator(std::int64_t now_ms) {
+    ike::Endpoints ep;
+    ep.remote = to_endpoint(*cfg_.initiate_to);
+    ep.remote.port = kIkePort;
+    ep.local = local_endpoint(ep.remote.ip, kIkePort);
+    ike::IkeSaConfig c = cfg_.sa;
+    c.role = ike::IkeRole::Initiator;
+    if (cfg_.address_identity) {
+        auto id = ike::address_identity(ep.local.ip.span());
+        if (id) c.local_id = id.take();
+    }
+    auto sa = std::make_unique<ike::IkeSa>(std::move(c), ep, now_ms);
+    sa->start(now_ms);
+    current_ = gate_.adopt(std::move(sa));
+    log::info("IKE: initiating to {}", ep.remote.str());
+    pump(now_ms);
+}
+
+std::size_t IkeLink::overhead() const { return kMaxEspOverhead; }
+
+std::size_t IkeLink::payload_offset() const { return out_ ? out_->head_room() : kDefaultHeadRoom; }
+
+std::size_t IkeLink::encapsulate(MutBytes buf, std::size_t off, std::size_t len, MutBytes out, MutBytes scratch,
+                                 Now now) {
+    (void)scratch;
+    if (!out_) return 0;  // counted by the loop (no-send-key)
+    MutBytes inner = buf.subspan(off, len);
+    if (cfg_.mss) ovpn::clamp_mss(inner, cfg_.mss);
+    auto sealed = out_->seal(inner, out);
+    if (sealed.status == esp::OutboundSa::Status::Ok) {
+        last_esp_sent_ms_ = now.mono_ms;
+        return sealed.len;
+    }
+    // Sequence space at its end: IKE rekeys long before (lifetimes), so this is a
+    // child the peer refused to rekey; nothing can be sent on it.
+    if (sealed.status == esp::OutboundSa::Status::BadInner) stats_.count(LinkDrop::BadPayload);
+    return 0;
+}
+
+LinkSession::Inbound IkeLink::decapsulate(Bytes datagram, MutBytes out, MutBytes scratch, Now now) {
+    // Without an origin there is no telling IKE on 500 from ESP: treat it as ESP.
+    net::SockAddr none;
+    return decapsulate_from(datagram, Origin{none, 0}, out, scratch, now);
+}
+
+LinkSession::Inbound IkeLink::decapsulate_from(Bytes datagram, const Origin& origin, MutBytes out,
+                                               MutBytes scratch, Now now) {
+    (void)scratch;
+    now_ms_ = now.mono_ms;
+    Bytes esp_packet = datagram;
+    if (origin.local_port == kIkePort) {
+        on_ike(datagram, origin.from, kIkePort, now.mono_ms);
+        return {Kind::Consumed, {}, false};
+    }
+    if (origin.local_port == kNatTPort) {
+        auto c = esp::classify_udp4500(datagram);
+        switch (c.kind) {
+            case esp::Udp4500Kind::Keepalive: return {Kind::Consumed, {}, false};
+            case esp::Udp4500Kind::Ike:
+                on_ike(c.body, origin.from, kNatTPort, now.mono_ms);
+                return {Kind::Consumed, {}, false};
+            case esp::Udp4500Kind::Malformed:
+                stats_.count(report_as(esp::Drop::Malformed));
+                return {Kind::Dropped, {}};
+            case esp::Udp4500Kind::Esp: esp_packet = c.body; break;
+        }
+    }
+    if (esp_packet.size() > out.size()) {
+        stats_.count(ovpn::Drop::Oversize);
+        return {Kind::Dropped, {}};
+    }
+    std::memcpy(out.data(), esp_packet.data(), esp_packet.size());
+    auto opened = in_.open(out.first(esp_packet.size()));
+    if (!opened.ok) {
+        stats_.count(report_as(opened.reason));
+        return {Kind::Dropped, {}};
+    }
+    if (current_)
+        if (auto* sa = gate_.find(*current_)) sa->note_inbound_esp(now.mono_ms);
+    if (cfg_.mss)
+        ovpn::clamp_mss(MutBytes(const_cast<std::uint8_t*>(opened.inner.data()), opened.inner.size()), cfg_.mss);
+    // An authentic ESP packet proves where the peer is now (a NAT may have rebound).
+    return {Kind::ToTun, opened.inner, true};
+}
+
+void IkeLink::on_ike(Bytes message, const net::SockAddr& from, std::uint16_t local_port, std::int64_t now_ms) {
+    ike::Endpoints ep;
+    ep.remote = to_endpoint(from);
+    ep.local = local_endpoint(ep.remote.ip, local_port);
+    gate_.on_datagram(message, ep, now_ms);
+    pump(now_ms);
+}
+
+void IkeLink::pump(std::int64_t now_ms) {
+    for (auto& ev : gate_.take_events()) on_event(ev.sa, ev.event, now_ms);
+    for (auto& d : gate_.take_datagrams()) {
+        std::vector<std::uint8_t> bytes;
+        if (d.natt) bytes.assign(esp::kNonEspMarkerLen, 0);
+        bytes.insert(bytes.end(), d.bytes.begin(), d.bytes.end());
+        ike_out_.emplace_back(std::move(bytes), to_sockaddr(d.to));
+    }
+}
+
+void IkeLink::use_esp_path(const ike::Endpoint& peer, bool udp) {
+    esp_udp_ = udp;
+    ike::Endpoint e = peer;
+    if (!udp) e.port = 0;
+    if (cfg_.esp_path) cfg_.esp_path(to_sockaddr(e), udp);
+}
+
+void IkeLink::child_up(ike::ChildSaUp& up, std::int64_t now_ms) {
+    esp::SaParams in;
+    in.spi = up.inbound_spi;
+    in.keys = std::move(up.in);
+    in.replay_window = cfg_.replay_window;
+    esp::SaParams out;
+    out.spi = up.outbound_spi;
+    out.keys = std::move(up.out);
+    try {
+        in_.install(std::make_unique<esp::InboundSa>(in));
+        out_ = std::make_unique<esp::OutboundSa>(out);
+    } catch (const std::exception& e) {
+        log::warn("IKE: cannot install child SA {:08x}/{:08x}: {}", up.inbound_spi, up.outbound_spi, e.what());
+        return;
+    }
+    last_esp_sent_ms_ = now_ms;
+    if (auto* sa = current_ ? gate_.find(*current_) : nullptr) use_esp_path(sa->endpoints().remote, up.udp_encap);
+    log::info("ESP SA {}: inbound SPI 0x{:08x}, outbound SPI 0x{:08x}, {}-{}{}, {}",
+              up.replaces_inbound_spi ? "rekeyed" : "up", up.inbound_spi, up.outbound_spi,
+              esp::encr_name(up.suite.encr), up.suite.encr_bits,
+              up.suite.integ == esp::Integ::None ? "" : std::string("/") + esp::integ_name(up.suite.integ),
+              up.udp_encap ? "in UDP 4500" : "IP protocol 50");
+}
+
+void IkeLink::child_down(const ike::ChildSaDown& down) {
+    in_.remove(down.inbound_spi);
+    if (out_ && out_->spi() == down.outbound_spi) out_.reset();
+    log::info("ESP SA down: inbound SPI 0x{:08x}, outbound SPI 0x{:08x} ({})", down.inbound_spi, down.outbound_spi,
+              down.reason);
+}
+
+void IkeLink::drop_all_sas() {
+    out_.reset();
+    in_ = esp::SpiTable();
+}
+
+void IkeLink::on_event(ike::ResponderGate::SaId id, ike::IkeEvent& ev, std::int64_t now_ms) {
+    std::visit(
+        [&](auto& e) {
+            using E = std::decay_t<decltype(e)>;
+            if constexpr (std::is_same_v<E, ike::IkeUp>) {
+                if (current_ && *current_ != id)
+                    if (auto* old = gate_.find(*current_)) {
+                        log::info("IKE: the peer started over; closing the previous IKE SA");
+                        old->close(now_ms);
+                    }
+                current_ = id;
+                vip_ = e.virtual_ip;
+                dns_ = e.dns;
+                log::info("IKE SA established with {}{}", e.peer.str(),
+                          e.virtual_ip ? " (virtual IP " + e.virtual_ip->str() + ")" : std::string());
+                log::info("Peer Connection Initiated with {}", e.peer.str());
+            } else if constexpr (std::is_same_v<E, ike::ChildSaUp>) {
+                if (!current_) current_ = id;
+                bool first = !e.replaces_inbound_spi;
+                auto remote_ts = e.remote_ts;
+                child_up(e, now_ms);
+                if (first && vip_ && cfg_.sa.virtual_ip == ike::VirtualIp::Client && cfg_.on_client_address)
+                    cfg_.on_client_address(*vip_, remote_ts, dns_);
+            } else if constexpr (std::is_same_v<E, ike::ChildSaDown>) {
+                child_down(e);
+            } else if constexpr (std::is_same_v<E, ike::ChildSaFailed>) {
+                log::warn("IKE: no child SA: {}", e.reason);
+            } else if constexpr (std::is_same_v<E, ike::IkeDown>) {
+                log::info("IKE SA down: {}", e.reason);
+                if (current_ && *current_ == id) {
+                    current_.reset();
+                    drop_all_sas();
+                    if (cfg_.initiate_to && !exit_deadline_ms_) {
+                        reason_ = "ike-down";
+                        pending_ = Verdict::Restart;
+                    }
+                }
+            } else if constexpr (std::is_same_v<E, ike::NatChanged>) {
+                log::info("IKE: NAT detected, moving to UDP 4500 (peer {})", e.peer.str());
+                if (out_) use_esp_path(e.peer, true);
+            } else if constexpr (std::is_same_v<E, ike::PeerMoved>) {
+                log::info("IKE: peer moved to {}", e.peer.str());
+                if (out_) use_esp_path(e.peer, esp_udp_);
+            } else if constexpr (std::is_same_v<E, ike::IkeRekeyed>) {
+                log::info("IKE SA rekeyed");
+            }
+        },
+        ev);
+}
+
+std::size_t IkeLink::next_foreign(MutBytes out, net::SockAddr& to) {
+    while (!ike_out_.empty()) {
+        auto [bytes, dest] = std::move(ike_out_.front());
+        ike_out_.pop_front();
+        if (bytes.size() > out.size()) {
+            log::warn("IKE: a {}-byte message does not fit the send buffer; dropped", bytes.size());
+            continue;
+        }
+        std::memcpy(out.data(), bytes.data(), bytes.size());
+        to = dest;
+        return bytes.size();
+    }
+    return 0;
+}
+
+std::size_t IkeLink::next_datagram(MutBytes out, MutBytes scratch, Now now) {
+    (void)scratch;
+    if (!keepalive_due_ || out.empty()) return 0;
+    keepalive_due_ = false;
+    last_esp_sent_ms_ = now.mono_ms;
+    out[0] = esp::kNatKeepalive[0];
+    return esp::kNatKeepalive.size();
+}
+
+Verdict IkeLink::on_timer(Now now) {
+    now_ms_ = now.mono_ms;
+    gate_.on_timer(now.mono_ms);
+    pump(now.mono_ms);
+    // RFC 3948 §2.3: keep a NAT's mapping open while we have nothing to send.
+    if (out_ && esp_udp_ && cfg_.nat_keepalive > 0 && now.mono_ms - last_esp_sent_ms_ >= cfg_.nat_keepalive * 1000)
+        keepalive_due_ = true;
+    if (exit_deadline_ms_) {
+        bool open = current_ && gate_.find(*current_) && !gate_.find(*current_)->closed();
+        if (!open || now.mono_ms >= *exit_deadline_ms_) return Verdict::Exit;
+        return Verdict::None;
+    }
+    return std::exchange(pending_, Verdict::None);
+}
+
+std::optional<std::int64_t> IkeLink::next_wake_ms() const {
+    auto w = gate_.next_wake(now_ms_);
+    if (exit_deadline_ms_) w = w ? std::min(*w, *exit_deadline_ms_) : *exit_deadline_ms_;
+    if (pending_ != Verdict::None) w = now_ms_;
+    return w;
+}
+
+Verdict IkeLink::begin_exit(Now now, bool can_notify) {
+    (void)can_notify;
+    reason_ = "exit";
+    auto* sa = current_ ? gate_.find(*current_) : nullptr;
+    if (!sa || sa->closed()) return Verdict::Exit;
+    sa->close(now.mono_ms);  // Delete the IKE SA: the peer drops its SAs at once
+    exit_deadline_ms_ = now.mono_ms + kExitGraceMs;
+    pump(now.mono_ms);
+    return Verdict::None;
+}
+
+void IkeLink::restart(Now now) {
+    drop_all_sas();
+    if (current_)
+        if (auto* sa = gate_.find(*current_)) sa->close(now.mono_ms);
+    current_.reset();
+    pump(now.mono_ms);
+    if (cfg_.initiate_to) start_initiator(now.mono_ms);
+}
+
+}  // namespace vpn::p2p

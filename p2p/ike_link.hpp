@@ -1,0 +1,105 @@
+#pragma once
+// One IKE-keyed IPsec peer as a LinkSession: the IKE exchanges (ike::ResponderGate
+// with its IkeSas) on UDP 500/4500 and the ESP SAs they negotiate, over the
+// TunnelLoop's data path.  Sans-IO like the other sessions:
+//
+//   TUN packet ─► encapsulate: current outbound SA ─► ESP datagram (send())
+//   datagram   ─► decapsulate_from: port 500 ─► IKE
+//                                   port 4500 ─► keepalive / IKE (marker) / ESP
+//                                   raw       ─► ESP ─► SpiTable ─► TUN
+//   IKE events ─► ChildSaUp: install inbound, switch outbound; ChildSaDown: remove;
+//                 NAT-T / peer moves: tell the transport where ESP goes
+//   IKE datagrams go out addressed (next_foreign), with the non-ESP marker on 4500.
+//
+// A point-to-point initiator starts an IKE SA at once and again after it dies
+// (Restart); a responder waits.  When a peer's new IKE SA comes up (it restarted),
+// the old one is closed: one peer, one tunnel.
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ipsec/esp/outbound_sa.hpp"
+#include "ipsec/esp/sa_table.hpp"
+#include "ipsec/ike/responder_gate.hpp"
+#include "p2p/link_session.hpp"
+#include "p2p/tunnel_stats.hpp"
+
+namespace vpn::p2p {
+
+struct IkeLinkConfig {
+    ike::IkeSaConfig sa;  // the template of every IkeSa (role set per SA)
+    std::optional<net::SockAddr> initiate_to;  // p2p initiator: the peer's address
+    bool address_identity = false;  // PSK without ike-id: our identity is our address
+    std::uint32_t replay_window = 64;
+    int nat_keepalive = 20;  // seconds between 0xFF keepalives while ESP is in UDP
+    std::uint16_t mss = 0;
+    // Where ESP goes: in UDP to that endpoint, or raw to its address.
+    std::function<void(const net::SockAddr& peer, bool udp)> esp_path;
+    // Road-warrior client: the gateway's address for us, what it routes to us, and
+    // its DNS servers, once the first child SA is up (again after a new IKE SA).
+    std::function<void(const ike::IpAddress& vip, const std::vector<ike::TrafficSelector>& remote_ts,
+                       const std::vector<ike::IpAddress>& dns)>
+        on_client_address;
+    // Our address towards a peer (route lookup); tests replace it.
+    std::function<std::optional<ike::IpAddress>(const ike::IpAddress& peer)> local_address;
+};
+
+class IkeLink final : public LinkSession {
+public:
+    IkeLink(IkeLinkConfig cfg, Now now);
+    // The gate calls back into this object: it stays where it was built.
+    IkeLink(const IkeLink&) = delete;
+    IkeLink& operator=(const IkeLink&) = delete;
+
+    std::size_t overhead() const override;
+    std::size_t payload_offset() const override;
+    std::size_t encapsulate(MutBytes buf, std::size_t off, std::size_t len, MutBytes out, MutBytes scratch,
+                            Now now) override;
+    Inbound decapsulate(Bytes datagram, MutBytes out, MutBytes scratch, Now now) override;
+    Inbound decapsulate_from(Bytes datagram, const Origin& origin, MutBytes out, MutBytes scratch,
+                             Now now) override;
+    std::size_t next_foreign(MutBytes out, net::SockAddr& to) override;
+    std::size_t next_datagram(MutBytes out, MutBytes scratch, Now now) override;
+    Verdict on_timer(Now now) override;
+    std::optional<std::int64_t> next_wake_ms() const override;
+    const std::string& verdict_reason() const override { return reason_; }
+    Verdict begin_exit(Now now, bool can_notify) override;
+    void restart(Now now) override;
+    TunnelStats& stats() override { return stats_; }
+
+    bool tunnel_up() const { return out_ != nullptr; }
+
+private:
+    void start_initiator(std::int64_t now_ms);
+    void on_ike(Bytes message, const net::SockAddr& from, std::uint16_t local_port, std::int64_t now_ms);
+    void pump(std::int64_t now_ms);
+    void on_event(ike::ResponderGate::SaId id, ike::IkeEvent& ev, std::int64_t now_ms);
+    void child_up(ike::ChildSaUp& up, std::int64_t now_ms);
+    void child_down(const ike::ChildSaDown& down);
+    void drop_all_sas();
+    std::optional<ike::IkeSaConfig> responder_config(const ike::Endpoints& ep) const;
+    ike::Endpoint local_endpoint(const ike::IpAddress& peer, std::uint16_t port) const;
+    void use_esp_path(const ike::Endpoint& peer, bool udp);
+
+    IkeLinkConfig cfg_;
+    ike::ResponderGate gate_;
+    std::optional<ike::ResponderGate::SaId> current_;  // the IKE SA whose children carry traffic
+    std::unique_ptr<esp::OutboundSa> out_;
+    esp::SpiTable in_;
+    std::deque<std::pair<std::vector<std::uint8_t>, net::SockAddr>> ike_out_;
+    TunnelStats stats_;
+    std::string reason_;
+    Verdict pending_ = Verdict::None;
+    bool esp_udp_ = false;
+    std::int64_t last_esp_sent_ms_ = 0;
+    bool keepalive_due_ = false;
+    std::optional<std::int64_t> exit_deadline_ms_;
+    std::optional<ike::IpAddress> vip_;  // given to us by the gateway (client)
+    std::vector<ike::IpAddress> dns_;
+    std::int64_t now_ms_ = 0;
+};
+
+}  // namespace vpn::p2p
