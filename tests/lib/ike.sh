@@ -19,6 +19,7 @@
 #   ike_kill ROLE                   SIGKILL by pid (dead peer tests), waits for the exit
 #   ike_capture NS FILE [DEV]       tcpdump by pid (IKE_CAP_PID) until ike_capture_stop
 #   ike_count FILE FILTER           packets of FILE matching a tcpdump FILTER
+#   ike_bytes FILE FILTER           their bytes (GSO trains are one captured packet)
 #   ike_wire_spis FILE SRC DST      ESP SPIs (raw or in UDP) from SRC to DST, one a line
 #   ike_xfer_start SRC DST IP FILE PORT [RATE] / ike_xfer_wait   a transfer in the
 #                                   background (paced to RATE bytes/s), checked like nt_transfer
@@ -29,8 +30,8 @@
 # shellcheck source=netns.sh
 [[ -n ${NT_LIB:-} ]] || source "$(dirname "${BASH_SOURCE[0]}")/netns.sh"
 
-# A child SA installed: a line naming both SPIs (inbound and outbound, 0x-hex).
-IKE_RE_CHILD_UP='(inbound|in) SPI (0x)?[0-9a-fA-F]+.*(outbound|out) SPI (0x)?[0-9a-fA-F]+|(outbound|out) SPI (0x)?[0-9a-fA-F]+.*(inbound|in) SPI (0x)?[0-9a-fA-F]+'
+# A child SA installed (first or rekeyed): "ESP SA up: inbound SPI 0x..., outbound SPI 0x..., ..."
+IKE_RE_CHILD_UP='ESP SA (up|rekeyed): (inbound|in) SPI (0x)?[0-9a-fA-F]+, (outbound|out) SPI (0x)?[0-9a-fA-F]+'
 # The IKE SA is gone (DPD timeout, peer's Delete, failure).
 IKE_RE_IKE_DOWN='IKE SA .*(down|closed|deleted|dead|failed|timed out|expired)|peer .*(dead|not responding)|dead peer'
 
@@ -172,14 +173,15 @@ ike_capture() {
     local ns=$1 file=$2 dev=${3:-} out=$2.tcpdump.out
     [[ -n $dev ]] || dev=$(nt_links "$ns" | grep -v '^lo$' | head -n 1)
     : >"$out"
-    nt_spawn "$ns" "$out" tcpdump -i "$dev" -n -U -s 256 -w "$file"
+    nt_spawn "$ns" "$out" tcpdump -i "$dev" -n -U --immediate-mode -s 256 -w "$file"
     IKE_CAP_PID=$NT_LAST_PID
     nt_wait_log "$out" "listening on" 10 "$IKE_CAP_PID" ||
         nt_fail "tcpdump on $dev in $ns did not start: $(tail -n 2 "$out")"
 }
 
 ike_capture_stop() {
-    sleep 0.2
+    # --immediate-mode hands each packet over at once; give the last ones a moment.
+    sleep 0.5
     kill -INT "$IKE_CAP_PID" 2>/dev/null || true
     nt_wait_exit "$IKE_CAP_PID" 5 || kill -KILL "$IKE_CAP_PID" 2>/dev/null || true
 }
@@ -187,6 +189,13 @@ ike_capture_stop() {
 # ike_count FILE FILTER: packets in FILE matching FILTER.
 ike_count() {
     tcpdump -n -r "$1" "$2" 2>/dev/null | wc -l
+}
+
+# ike_bytes FILE FILTER: the bytes tcpdump reports ("length N") for the matching
+# packets.  Count bytes, not packets: ESP in UDP leaves as GSO trains, which a
+# capture on the veth sees as one packet of up to 64 KB.
+ike_bytes() {
+    tcpdump -n -r "$1" "$2" 2>/dev/null | awk '$(NF - 1) == "length" {s += $NF} END {print s + 0}'
 }
 
 # Filters: IKE on 4500 has the 4-byte non-ESP marker; ESP in UDP has a non-zero SPI
