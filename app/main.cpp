@@ -54,7 +54,7 @@ int main(int argc, char** argv) {
         }
     }
 
-    CLI::App app{"OpenVPN-compatible tunnels (static key, TLS) and IPsec (technique ipsec: manual ESP keys now, IKEv2 next).\n"
+    CLI::App app{"OpenVPN-compatible tunnels (static key, TLS) and IPsec (technique ipsec: IKEv2 or manual keys).\n"
                  "  vpn CONFIG [--directive args ...]   run a tunnel\n"
                  "  vpn --genkey secret [FILE]          make a static key (stdout without FILE)\n"
                  "  vpn check CONFIG                    validate a config and print what would run\n"

@@ -18,15 +18,20 @@ constexpr std::uint16_t kNatTPort = 4500;
 // The largest ESP overhead of any suite we run: SPI and sequence number, a 16-byte
 // CBC IV, 15 bytes of padding, pad length and next header, a 32-byte ICV.
 constexpr std::size_t kMaxEspOverhead = 8 + 16 + 15 + 2 + 32;
-constexpr std::size_t kDefaultHeadRoom = 8 + 16;
-// How long an exit waits for the Delete of our IKE SA to be answered.
+constexpr std::size_t kMaxHeadRoom = 8 + 16;
+// How long an exit waits for the Deletes of our IKE SAs to be answered.
 constexpr std::int64_t kExitGraceMs = 1500;
+
+std::uint32_t ipv4_host(const ike::IpAddress& a) {
+    return std::uint32_t(a.bytes[0]) << 24 | std::uint32_t(a.bytes[1]) << 16 | std::uint32_t(a.bytes[2]) << 8 |
+           a.bytes[3];
+}
 
 }  // namespace
 
 IkeLink::IkeLink(IkeLinkConfig cfg, Now now)
     : cfg_(std::move(cfg)),
-      gate_([this](const ike::Endpoints& ep) { return responder_config(ep); }, ike::GateConfig{}, now.mono_ms),
+      gate_([this](const ike::Endpoints& ep) { return responder_config(ep); }, cfg_.gate, now.mono_ms),
       now_ms_(now.mono_ms) {
     if (!cfg_.local_address) cfg_.local_address = local_address_towards;
     if (cfg_.initiate_to) start_initiator(now.mono_ms);
@@ -59,10 +64,8 @@ void IkeLink::start_initiator(std::int64_t now_ms) {
     ep.local = local_endpoint(ep.remote.ip, kIkePort);
     ike::IkeSaConfig c = cfg_.sa;
     c.role = ike::IkeRole::Initiator;
-    if (cfg_.address_identity) {
-        auto id = ike::address_identity(ep.local.ip.span());
-        if (id) c.local_id = id.take();
-    }
+    if (cfg_.address_identity)
+        if (auto id = ike::address_identity(ep.local.ip.span())) c.local_id = id.take();
     auto sa = std::make_unique<ike::IkeSa>(std::move(c), ep, now_ms);
     sa->start(now_ms);
     current_ = gate_.adopt(std::move(sa));
@@ -72,22 +75,50 @@ void IkeLink::start_initiator(std::int64_t now_ms) {
 
 std::size_t IkeLink::overhead() const { return kMaxEspOverhead; }
 
-std::size_t IkeLink::payload_offset() const { return out_ ? out_->head_room() : kDefaultHeadRoom; }
+std::size_t IkeLink::payload_offset() const {
+    // A gateway's peers may use different suites: the largest head room fits all
+    // (sealing then moves the packet a few bytes for the others).
+    if (cfg_.gateway || !current_) return kMaxHeadRoom;
+    auto it = peers_.find(*current_);
+    return it != peers_.end() && it->second.out ? it->second.out->head_room() : kMaxHeadRoom;
+}
+
+IkeLink::Peer* IkeLink::sending_peer(Bytes inner) {
+    if (!cfg_.gateway) {
+        if (!current_) return nullptr;
+        auto it = peers_.find(*current_);
+        return it == peers_.end() ? nullptr : &it->second;
+    }
+    if (inner.size() < 20 || (inner[0] >> 4) != 4) return nullptr;
+    auto v = by_vip_.find(load_be32(inner.data() + 16));
+    if (v == by_vip_.end()) return nullptr;
+    auto it = peers_.find(v->second);
+    return it == peers_.end() ? nullptr : &it->second;
+}
 
 std::size_t IkeLink::encapsulate(MutBytes buf, std::size_t off, std::size_t len, MutBytes out, MutBytes scratch,
                                  Now now) {
     (void)scratch;
-    if (!out_) return 0;  // counted by the loop (no-send-key)
     MutBytes inner = buf.subspan(off, len);
+    Peer* p = sending_peer(inner);
+    if (!p) {
+        stats_.count(cfg_.gateway ? LinkDrop::NoPeer : LinkDrop::NoKey);
+        return 0;
+    }
+    if (!p->out) {
+        stats_.count(LinkDrop::NoKey);
+        return 0;
+    }
     if (cfg_.mss) ovpn::clamp_mss(inner, cfg_.mss);
-    auto sealed = out_->seal(inner, out);
+    auto sealed = p->out->seal(inner, out);
     if (sealed.status == esp::OutboundSa::Status::Ok) {
         last_esp_sent_ms_ = now.mono_ms;
+        dest_ = p->esp_to;
         return sealed.len;
     }
     // Sequence space at its end: IKE rekeys long before (lifetimes), so this is a
     // child the peer refused to rekey; nothing can be sent on it.
-    if (sealed.status == esp::OutboundSa::Status::BadInner) stats_.count(LinkDrop::BadPayload);
+    stats_.count(sealed.status == esp::OutboundSa::Status::BadInner ? LinkDrop::BadPayload : LinkDrop::NoKey);
     return 0;
 }
 
@@ -129,12 +160,30 @@ LinkSession::Inbound IkeLink::decapsulate_from(Bytes datagram, const Origin& ori
         stats_.count(report_as(opened.reason));
         return {Kind::Dropped, {}};
     }
-    if (current_)
-        if (auto* sa = gate_.find(*current_)) sa->note_inbound_esp(now.mono_ms);
+    auto owner = by_spi_.find(load_be32(esp_packet.data()));
+    Peer* p = nullptr;
+    if (owner != by_spi_.end()) {
+        if (auto it = peers_.find(owner->second); it != peers_.end()) p = &it->second;
+        if (auto* sa = gate_.find(owner->second)) sa->note_inbound_esp(now.mono_ms);
+    }
+    if (cfg_.gateway) {
+        // A peer sends from the address it was given, nothing else (its TSi).
+        Bytes inner = opened.inner;
+        if (!p || !p->vip || inner.size() < 20 || (inner[0] >> 4) != 4 ||
+            load_be32(inner.data() + 12) != ipv4_host(*p->vip)) {
+            stats_.count(LinkDrop::WrongSource);
+            return {Kind::Dropped, {}};
+        }
+        // An authentic packet from a new place: the peer's NAT rebound.
+        if (origin.from.len && !origin.from.same_endpoint(p->esp_to)) {
+            ike::Endpoint e = to_endpoint(origin.from);
+            p->esp_to = to_sockaddr(e);
+        }
+    }
     if (cfg_.mss)
         ovpn::clamp_mss(MutBytes(const_cast<std::uint8_t*>(opened.inner.data()), opened.inner.size()), cfg_.mss);
-    // An authentic ESP packet proves where the peer is now (a NAT may have rebound).
-    return {Kind::ToTun, opened.inner, true};
+    // One peer: an authentic ESP packet proves where it is now (a NAT may have rebound).
+    return {Kind::ToTun, opened.inner, !cfg_.gateway};
 }
 
 void IkeLink::on_ike(Bytes message, const net::SockAddr& from, std::uint16_t local_port, std::int64_t now_ms) {
@@ -155,14 +204,16 @@ void IkeLink::pump(std::int64_t now_ms) {
     }
 }
 
-void IkeLink::use_esp_path(const ike::Endpoint& peer, bool udp) {
-    esp_udp_ = udp;
-    ike::Endpoint e = peer;
+void IkeLink::set_esp_to(SaId id, Peer& p, const ike::Endpoint& remote, bool udp) {
+    ike::Endpoint e = remote;
     if (!udp) e.port = 0;
-    if (cfg_.esp_path) cfg_.esp_path(to_sockaddr(e), udp);
+    p.esp_to = to_sockaddr(e);
+    p.udp = udp;
+    if (!cfg_.gateway && current_ == id && cfg_.esp_path) cfg_.esp_path(p.esp_to, udp);
 }
 
-void IkeLink::child_up(ike::ChildSaUp& up, std::int64_t now_ms) {
+void IkeLink::child_up(SaId id, ike::ChildSaUp& up, std::int64_t now_ms) {
+    Peer& p = peers_[id];
     esp::SaParams in;
     in.spi = up.inbound_spi;
     in.keys = std::move(up.in);
@@ -172,13 +223,15 @@ void IkeLink::child_up(ike::ChildSaUp& up, std::int64_t now_ms) {
     out.keys = std::move(up.out);
     try {
         in_.install(std::make_unique<esp::InboundSa>(in));
-        out_ = std::make_unique<esp::OutboundSa>(out);
+        p.out = std::make_unique<esp::OutboundSa>(out);
     } catch (const std::exception& e) {
         log::warn("IKE: cannot install child SA {:08x}/{:08x}: {}", up.inbound_spi, up.outbound_spi, e.what());
         return;
     }
+    by_spi_[up.inbound_spi] = id;
+    p.inbound_spis.push_back(up.inbound_spi);
     last_esp_sent_ms_ = now_ms;
-    if (auto* sa = current_ ? gate_.find(*current_) : nullptr) use_esp_path(sa->endpoints().remote, up.udp_encap);
+    if (auto* sa = gate_.find(id)) set_esp_to(id, p, sa->endpoints().remote, up.udp_encap);
     log::info("ESP SA {}: inbound SPI 0x{:08x}, outbound SPI 0x{:08x}, {}-{}{}, {}",
               up.replaces_inbound_spi ? "rekeyed" : "up", up.inbound_spi, up.outbound_spi,
               esp::encr_name(up.suite.encr), up.suite.encr_bits,
@@ -186,50 +239,78 @@ void IkeLink::child_up(ike::ChildSaUp& up, std::int64_t now_ms) {
               up.udp_encap ? "in UDP 4500" : "IP protocol 50");
 }
 
-void IkeLink::child_down(const ike::ChildSaDown& down) {
+void IkeLink::child_down(SaId id, const ike::ChildSaDown& down) {
     in_.remove(down.inbound_spi);
-    if (out_ && out_->spi() == down.outbound_spi) out_.reset();
+    by_spi_.erase(down.inbound_spi);
+    if (auto it = peers_.find(id); it != peers_.end()) {
+        auto& spis = it->second.inbound_spis;
+        std::erase(spis, down.inbound_spi);
+        if (it->second.out && it->second.out->spi() == down.outbound_spi) it->second.out.reset();
+    }
     log::info("ESP SA down: inbound SPI 0x{:08x}, outbound SPI 0x{:08x} ({})", down.inbound_spi, down.outbound_spi,
               down.reason);
 }
 
-void IkeLink::drop_all_sas() {
-    out_.reset();
+void IkeLink::forget(SaId id) {
+    auto it = peers_.find(id);
+    if (it == peers_.end()) return;
+    for (auto spi : it->second.inbound_spis) {
+        in_.remove(spi);
+        by_spi_.erase(spi);
+    }
+    if (it->second.vip) {
+        auto v = by_vip_.find(ipv4_host(*it->second.vip));
+        if (v != by_vip_.end() && v->second == id) by_vip_.erase(v);
+    }
+    peers_.erase(it);
+}
+
+void IkeLink::forget_all() {
+    peers_.clear();
+    by_spi_.clear();
+    by_vip_.clear();
     in_ = esp::SpiTable();
 }
 
-void IkeLink::on_event(ike::ResponderGate::SaId id, ike::IkeEvent& ev, std::int64_t now_ms) {
+void IkeLink::on_event(SaId id, ike::IkeEvent& ev, std::int64_t now_ms) {
     std::visit(
         [&](auto& e) {
             using E = std::decay_t<decltype(e)>;
             if constexpr (std::is_same_v<E, ike::IkeUp>) {
-                if (current_ && *current_ != id)
-                    if (auto* old = gate_.find(*current_)) {
-                        log::info("IKE: the peer started over; closing the previous IKE SA");
-                        old->close(now_ms);
-                    }
-                current_ = id;
-                vip_ = e.virtual_ip;
-                dns_ = e.dns;
+                Peer& p = peers_[id];
+                p.up = true;
+                p.vip = e.virtual_ip;
+                p.dns = e.dns;
+                if (cfg_.gateway) {
+                    if (p.vip && p.vip->len == 4) by_vip_[ipv4_host(*p.vip)] = id;
+                } else {
+                    if (current_ && *current_ != id)
+                        if (auto* old = gate_.find(*current_)) {
+                            log::info("IKE: the peer started over; closing the previous IKE SA");
+                            old->close(now_ms);
+                        }
+                    current_ = id;
+                }
                 log::info("IKE SA established with {}{}", e.peer.str(),
                           e.virtual_ip ? " (virtual IP " + e.virtual_ip->str() + ")" : std::string());
                 log::info("Peer Connection Initiated with {}", e.peer.str());
             } else if constexpr (std::is_same_v<E, ike::ChildSaUp>) {
-                if (!current_) current_ = id;
+                if (!cfg_.gateway && !current_) current_ = id;
                 bool first = !e.replaces_inbound_spi;
                 auto remote_ts = e.remote_ts;
-                child_up(e, now_ms);
-                if (first && vip_ && cfg_.sa.virtual_ip == ike::VirtualIp::Client && cfg_.on_client_address)
-                    cfg_.on_client_address(*vip_, remote_ts, dns_);
+                child_up(id, e, now_ms);
+                const Peer& p = peers_[id];
+                if (first && p.vip && cfg_.sa.virtual_ip == ike::VirtualIp::Client && cfg_.on_client_address)
+                    cfg_.on_client_address(*p.vip, remote_ts, p.dns);
             } else if constexpr (std::is_same_v<E, ike::ChildSaDown>) {
-                child_down(e);
+                child_down(id, e);
             } else if constexpr (std::is_same_v<E, ike::ChildSaFailed>) {
                 log::warn("IKE: no child SA: {}", e.reason);
             } else if constexpr (std::is_same_v<E, ike::IkeDown>) {
                 log::info("IKE SA down: {}", e.reason);
+                forget(id);
                 if (current_ && *current_ == id) {
                     current_.reset();
-                    drop_all_sas();
                     if (cfg_.initiate_to && !exit_deadline_ms_) {
                         reason_ = "ike-down";
                         pending_ = Verdict::Restart;
@@ -237,10 +318,12 @@ void IkeLink::on_event(ike::ResponderGate::SaId id, ike::IkeEvent& ev, std::int6
                 }
             } else if constexpr (std::is_same_v<E, ike::NatChanged>) {
                 log::info("IKE: NAT detected, moving to UDP 4500 (peer {})", e.peer.str());
-                if (out_) use_esp_path(e.peer, true);
+                Peer& p = peers_[id];
+                if (p.out) set_esp_to(id, p, e.peer, true);
             } else if constexpr (std::is_same_v<E, ike::PeerMoved>) {
                 log::info("IKE: peer moved to {}", e.peer.str());
-                if (out_) use_esp_path(e.peer, esp_udp_);
+                Peer& p = peers_[id];
+                if (p.out) set_esp_to(id, p, e.peer, p.udp);
             } else if constexpr (std::is_same_v<E, ike::IkeRekeyed>) {
                 log::info("IKE SA rekeyed");
             }
@@ -276,12 +359,16 @@ Verdict IkeLink::on_timer(Now now) {
     now_ms_ = now.mono_ms;
     gate_.on_timer(now.mono_ms);
     pump(now.mono_ms);
-    // RFC 3948 §2.3: keep a NAT's mapping open while we have nothing to send.
-    if (out_ && esp_udp_ && cfg_.nat_keepalive > 0 && now.mono_ms - last_esp_sent_ms_ >= cfg_.nat_keepalive * 1000)
-        keepalive_due_ = true;
+    // RFC 3948 §2.3: a peer behind a NAT keeps the mapping open while idle.  A
+    // gateway leaves that to its clients (the NAT is on their side).
+    if (!cfg_.gateway && current_) {
+        auto it = peers_.find(*current_);
+        if (it != peers_.end() && it->second.out && it->second.udp && cfg_.nat_keepalive > 0 &&
+            now.mono_ms - last_esp_sent_ms_ >= cfg_.nat_keepalive * 1000)
+            keepalive_due_ = true;
+    }
     if (exit_deadline_ms_) {
-        bool open = current_ && gate_.find(*current_) && !gate_.find(*current_)->closed();
-        if (!open || now.mono_ms >= *exit_deadline_ms_) return Verdict::Exit;
+        if (gate_.size() == 0 || now.mono_ms >= *exit_deadline_ms_) return Verdict::Exit;
         return Verdict::None;
     }
     return std::exchange(pending_, Verdict::None);
@@ -297,18 +384,22 @@ std::optional<std::int64_t> IkeLink::next_wake_ms() const {
 Verdict IkeLink::begin_exit(Now now, bool can_notify) {
     (void)can_notify;
     reason_ = "exit";
-    auto* sa = current_ ? gate_.find(*current_) : nullptr;
-    if (!sa || sa->closed()) return Verdict::Exit;
-    sa->close(now.mono_ms);  // Delete the IKE SA: the peer drops its SAs at once
+    bool any = false;
+    for (const auto& [id, p] : peers_)
+        if (auto* sa = gate_.find(id); sa && !sa->closed()) {
+            sa->close(now.mono_ms);  // Delete the IKE SA: the peer drops its SAs at once
+            any = true;
+        }
+    if (!any) return Verdict::Exit;
     exit_deadline_ms_ = now.mono_ms + kExitGraceMs;
     pump(now.mono_ms);
     return Verdict::None;
 }
 
 void IkeLink::restart(Now now) {
-    drop_all_sas();
-    if (current_)
-        if (auto* sa = gate_.find(*current_)) sa->close(now.mono_ms);
+    for (const auto& [id, p] : peers_)
+        if (auto* sa = gate_.find(id)) sa->close(now.mono_ms);
+    forget_all();
     current_.reset();
     pump(now.mono_ms);
     if (cfg_.initiate_to) start_initiator(now.mono_ms);

@@ -1,24 +1,29 @@
 #pragma once
-// One IKE-keyed IPsec peer as a LinkSession: the IKE exchanges (ike::ResponderGate
-// with its IkeSas) on UDP 500/4500 and the ESP SAs they negotiate, over the
-// TunnelLoop's data path.  Sans-IO like the other sessions:
+// IKE-keyed IPsec peers as a LinkSession: the IKE exchanges (ike::ResponderGate with
+// its IkeSas) on UDP 500/4500 and the ESP SAs they negotiate, over the TunnelLoop's
+// data path.  One peer (point-to-point, road-warrior client) or many (a gateway
+// handing out virtual IPs).  Sans-IO like the other sessions:
 //
-//   TUN packet ─► encapsulate: current outbound SA ─► ESP datagram (send())
+//   TUN packet ─► encapsulate: the peer's outbound SA (gateway: by the inner
+//                 destination = the peer's virtual IP) ─► ESP datagram
 //   datagram   ─► decapsulate_from: port 500 ─► IKE
 //                                   port 4500 ─► keepalive / IKE (marker) / ESP
-//                                   raw       ─► ESP ─► SpiTable ─► TUN
+//                                   raw       ─► ESP ─► SPI ─► peer ─► TUN
 //   IKE events ─► ChildSaUp: install inbound, switch outbound; ChildSaDown: remove;
-//                 NAT-T / peer moves: tell the transport where ESP goes
+//                 NAT-T / peer moves: where that peer's ESP goes
 //   IKE datagrams go out addressed (next_foreign), with the non-ESP marker on 4500.
 //
-// A point-to-point initiator starts an IKE SA at once and again after it dies
-// (Restart); a responder waits.  When a peer's new IKE SA comes up (it restarted),
-// the old one is closed: one peer, one tunnel.
+// Point to point, an initiator starts an IKE SA at once and again after it dies
+// (Restart); a responder waits; when a peer's new IKE SA comes up (it restarted),
+// the old one is closed.  A gateway keeps one entry per IKE SA, and accepts from a
+// peer only packets from the virtual IP it was given.
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "ipsec/esp/outbound_sa.hpp"
@@ -31,12 +36,14 @@ namespace vpn::p2p {
 
 struct IkeLinkConfig {
     ike::IkeSaConfig sa;  // the template of every IkeSa (role set per SA)
-    std::optional<net::SockAddr> initiate_to;  // p2p initiator: the peer's address
+    std::optional<net::SockAddr> initiate_to;  // p2p / client: the peer's address
+    bool gateway = false;  // many peers, each behind its virtual IP
     bool address_identity = false;  // PSK without ike-id: our identity is our address
     std::uint32_t replay_window = 64;
     int nat_keepalive = 20;  // seconds between 0xFF keepalives while ESP is in UDP
     std::uint16_t mss = 0;
-    // Where ESP goes: in UDP to that endpoint, or raw to its address.
+    ike::GateConfig gate;
+    // One peer: where its ESP goes (in UDP to that endpoint, or raw to its address).
     std::function<void(const net::SockAddr& peer, bool udp)> esp_path;
     // Road-warrior client: the gateway's address for us, what it routes to us, and
     // its DNS servers, once the first child SA is up (again after a new IKE SA).
@@ -61,6 +68,9 @@ public:
     Inbound decapsulate(Bytes datagram, MutBytes out, MutBytes scratch, Now now) override;
     Inbound decapsulate_from(Bytes datagram, const Origin& origin, MutBytes out, MutBytes scratch,
                              Now now) override;
+    bool counts_send_drops() const override { return true; }
+    bool addressed() const override { return cfg_.gateway; }
+    const net::SockAddr& destination() const override { return dest_; }
     std::size_t next_foreign(MutBytes out, net::SockAddr& to) override;
     std::size_t next_datagram(MutBytes out, MutBytes scratch, Now now) override;
     Verdict on_timer(Now now) override;
@@ -70,35 +80,48 @@ public:
     void restart(Now now) override;
     TunnelStats& stats() override { return stats_; }
 
-    bool tunnel_up() const { return out_ != nullptr; }
+    std::size_t peers() const { return peers_.size(); }
 
 private:
+    using SaId = ike::ResponderGate::SaId;
+    struct Peer {
+        std::optional<ike::IpAddress> vip;
+        std::vector<ike::IpAddress> dns;
+        std::unique_ptr<esp::OutboundSa> out;
+        std::vector<std::uint32_t> inbound_spis;
+        net::SockAddr esp_to;  // port 0: raw ESP
+        bool udp = false;
+        bool up = false;  // IkeUp seen
+    };
+
     void start_initiator(std::int64_t now_ms);
     void on_ike(Bytes message, const net::SockAddr& from, std::uint16_t local_port, std::int64_t now_ms);
     void pump(std::int64_t now_ms);
-    void on_event(ike::ResponderGate::SaId id, ike::IkeEvent& ev, std::int64_t now_ms);
-    void child_up(ike::ChildSaUp& up, std::int64_t now_ms);
-    void child_down(const ike::ChildSaDown& down);
-    void drop_all_sas();
+    void on_event(SaId id, ike::IkeEvent& ev, std::int64_t now_ms);
+    void child_up(SaId id, ike::ChildSaUp& up, std::int64_t now_ms);
+    void child_down(SaId id, const ike::ChildSaDown& down);
+    void forget(SaId id);
+    void forget_all();
     std::optional<ike::IkeSaConfig> responder_config(const ike::Endpoints& ep) const;
     ike::Endpoint local_endpoint(const ike::IpAddress& peer, std::uint16_t port) const;
-    void use_esp_path(const ike::Endpoint& peer, bool udp);
+    void set_esp_to(SaId id, Peer& p, const ike::Endpoint& remote, bool udp);
+    Peer* sending_peer(Bytes inner);
 
     IkeLinkConfig cfg_;
     ike::ResponderGate gate_;
-    std::optional<ike::ResponderGate::SaId> current_;  // the IKE SA whose children carry traffic
-    std::unique_ptr<esp::OutboundSa> out_;
+    std::map<SaId, Peer> peers_;
+    std::optional<SaId> current_;  // one peer: the IKE SA whose children carry traffic
+    std::unordered_map<std::uint32_t, SaId> by_spi_;  // our inbound SPIs
+    std::unordered_map<std::uint32_t, SaId> by_vip_;  // gateway: virtual IP (host order)
     esp::SpiTable in_;
+    net::SockAddr dest_;  // where the last sealed datagram goes (gateway)
     std::deque<std::pair<std::vector<std::uint8_t>, net::SockAddr>> ike_out_;
     TunnelStats stats_;
     std::string reason_;
     Verdict pending_ = Verdict::None;
-    bool esp_udp_ = false;
     std::int64_t last_esp_sent_ms_ = 0;
     bool keepalive_due_ = false;
     std::optional<std::int64_t> exit_deadline_ms_;
-    std::optional<ike::IpAddress> vip_;  // given to us by the gateway (client)
-    std::vector<ike::IpAddress> dns_;
     std::int64_t now_ms_ = 0;
 };
 

@@ -30,9 +30,12 @@ struct Proposal {
 
 enum class ProposalKind { Ike, Esp };
 
+// Strong ones first, and wide enough that a peer on strongSwan's defaults (or on a
+// narrower choice among them, e.g. aes128gcm16-prfsha256-x25519) finds a match.
 inline constexpr std::string_view kDefaultIkeProposals =
-    "aes256gcm16-prfsha256-x25519,aes256gcm16-prfsha256-ecp256,aes256-sha256-modp2048";
-inline constexpr std::string_view kDefaultEspProposals = "aes256gcm16,aes128gcm16,aes256-sha256,aes128-sha1";
+    "aes256gcm16-aes128gcm16-prfsha256-prfsha384-x25519-ecp256-modp2048,"
+    "aes256-aes128-sha256-sha384-x25519-ecp256-modp2048";
+inline constexpr std::string_view kDefaultEspProposals = "aes256gcm16-aes128gcm16,aes256-aes128-sha256-sha1";
 
 // Parses `list`.  Keywords: aes128|aes192|aes256 (CBC), aes128gcm16|aes192gcm16|
 // aes256gcm16 (also ...gcm128 and ...gcm, strongSwan's aliases), 3des, chacha20poly1305;

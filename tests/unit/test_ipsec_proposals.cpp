@@ -72,11 +72,10 @@ TEST_CASE("the interop bench's swanctl.conf proposals parse") {
 
 TEST_CASE("defaults") {
     CHECK(names(ike_p(kDefaultIkeProposals)) ==
-          std::vector<std::string>{"aes256gcm16-prfsha256-x25519", "aes256gcm16-prfsha256-ecp256",
-                                   "aes256-prfsha256-sha256-modp2048"});
+          std::vector<std::string>{"aes256gcm16-aes128gcm16-prfsha256-prfsha384-x25519-ecp256-modp2048",
+                                   "aes256-aes128-prfsha256-prfsha384-sha256-sha384-x25519-ecp256-modp2048"});
     auto esp = esp_p(kDefaultEspProposals);
-    CHECK(names(esp) == std::vector<std::string>{"aes256gcm16-noesn", "aes128gcm16-noesn", "aes256-sha256-noesn",
-                                                 "aes128-sha1-noesn"});
+    CHECK(names(esp) == std::vector<std::string>{"aes256gcm16-aes128gcm16-noesn", "aes256-aes128-sha256-sha1-noesn"});
     // No ESN by default: strongSwan's libipsec refuses ESN SAs (ikev2-esp.md §0.2).
     for (const Proposal& p : esp) CHECK(p.of(TransformType::Esn) == std::vector<Transform>{{TransformType::Esn, 0, 0}});
 }
