@@ -19,13 +19,17 @@
 #   gw       strongSwan gateway (pool 10.77.100.0/28 + DNS 10.77.2.53, certificates)
 #            and vpn `client`: the virtual IP is on vpn's tun and leased to rw.ike.test,
 #            10.77.2.0/24 is routed into the tun, ping through both ways, DNS logged
+#   rw       vpn gateway (`server 10.9.0.0 255.255.255.0`, certificates, DNS pushed)
+#            and a strongSwan road warrior: virtual IP from the pool, CP(ADDR DNS),
+#            ECDSA, same SPIs, ping + 2 MB each way, a strongSwan CHILD_SA rekey (x25519 PFS),
+#            strongSwan's Delete seen by the gateway, the virtual IP unreachable after
 #   dpd      strongSwan dpd_delay 1s (short retransmits): kill -9 vpn -> strongSwan
 #            drops the IKE_SA within the bound; vpn keepalive 1 5: kill -9 charon ->
 #            vpn logs its IKE SA down within 1 + 5 s (+ slack)
 #   nat      vpn behind a third namespace that masquerades (nft, ports remapped to
 #            40000-40999): strongSwan sees the NAT's address and a mapped port, NAT
 #            detected on both ends, ESP in UDP via the mapping, ping + 2 MB each way
-# IKE_CASES="psk-i psk-r cert gw dpd nat" picks cases (default all).
+# IKE_CASES="psk-i psk-r cert gw rw dpd nat" picks cases (default all).
 # The esp-lifetime minimum is 60 s, too slow here: the rekeys are strongSwan's.
 set -euo pipefail
 source "$(dirname "$0")/../lib/strongswan.sh"
@@ -261,6 +265,50 @@ stop_pair vpn-client gw
 if ip -n "$(nt_ns a)" route show | grep -qF "$B_NET"; then nt_fail "gw: vpn left its route to $B_NET behind"; fi
 
 fi
+# ---------------------------------------------------------------- vpn gateway, strongSwan road warrior
+if case_on rw; then
+NT_LOGS=()
+nt_step "rw: configure"
+# vpn in b serves 10.9.0.0/24 (its tun 10.9.0.1); charon in a asks for a virtual IP.
+# The road warrior's ESP proposal is aes128gcm16-x25519 (PFS on rekeys): vpn's default
+# esp-proposals have no DH group and would refuse its rekey (NO_PROPOSAL_CHOSEN).
+ike_conf "$NT_DIR/rw-gw.conf" "server 10.9.0.0 255.255.255.0" "ca $ec/ca.crt" "cert $ec/issued/gw.crt" \
+    "key $ec/private/gw.key" "ike-id gw.ike.test" 'push "dhcp-option DNS 10.9.0.53"' \
+    "esp-proposals aes128gcm16-x25519,aes128gcm16"
+sw_conf_rw rw a remote_addrs="$B" local_id=rw.ike.test remote_id=gw.ike.test remote_ts=10.9.0.0/24 \
+    cert="$ec/issued/rw.crt" key="$ec/private/rw.key" cacert="$ec/ca.crt"
+ike_start vpn-gw b "$NT_DIR/rw-gw.conf"
+ike_wait_listen b 500
+sw_start rw
+sw_initiate rw
+ike_wait_child vpn-gw
+vip=$(sw_vip rw)
+[[ $vip == 10.9.0.* && $vip != 10.9.0.1 ]] || nt_fail "rw: virtual IP '$vip' is not a client address of 10.9.0.0/24"
+expect "rw: configuration attributes strongSwan received" "$(sw_cp_attrs rw)" "ADDR DNS"
+expect "rw: the gateway's identity" "$(sw_ike_field rw home remote-id)" gw.ike.test
+[[ $(sw_peer_auth rw) == ECDSA* ]] || nt_fail "rw: strongSwan authenticated the gateway with '$(sw_peer_auth rw)'"
+grep -qF "IKE SA established with rw.ike.test (virtual IP $vip)" "${NT_LOG[vpn-gw]}" ||
+    nt_fail "rw: the gateway did not log rw.ike.test with the virtual IP $vip: $(grep -F 'IKE SA established' "${NT_LOG[vpn-gw]}" | paste -sd'|')"
+s=$(sw_spis rw home)
+ike_same_spis vpn-gw "$s"
+nt_ping a 10.9.0.1 3 || nt_fail "rw: $NT_WHY"
+nt_ping b "$vip" 3 || nt_fail "rw: $NT_WHY"
+nt_transfer a b 10.9.0.1 "$(nt_payload random 2)" || nt_fail "$NT_WHY"
+nt_transfer b a "$vip" "$(nt_payload text 2)" 5002 || nt_fail "$NT_WHY"
+old_vpn=$(ike_spis vpn-gw)
+sw_rekey_child rw home 10
+ike_wait_rekeyed vpn-gw "$old_vpn" 10
+ike_same_spis vpn-gw "$SW_NEW_SPIS"
+expect "rw: PFS group of the rekeyed CHILD_SA" "$(sw_child_field rw home dh-group)" CURVE_25519
+nt_ping a 10.9.0.1 3 || nt_fail "rw after the rekey: $NT_WHY"
+sw_terminate rw home 10
+nt_wait_log "${NT_LOG[vpn-gw]}" "IKE SA down: IKE SA deleted by the peer" 5 "${NT_PID[vpn-gw]}" ||
+    nt_fail "rw: the gateway did not log the road warrior's Delete"
+nt_no_ping b "$vip" || nt_fail "rw: $vip still answers after the road warrior left"
+sw_stop rw
+ike_stop vpn-gw b
+fi
+
 # ---------------------------------------------------------------- dead peer detection
 if case_on dpd; then
 NT_LOGS=()
@@ -348,4 +396,4 @@ n=$(ike_count "$NT_DIR/nat.pcap" "ip and src host 192.168.79.1 and not src port 
 stop_pair vpn-nat nat c
 
 fi
-nt_pass "cases: ${IKE_CASES:-psk-i psk-r cert gw dpd nat}; $((SECONDS - t0)) s"
+nt_pass "cases: ${IKE_CASES:-psk-i psk-r cert gw rw dpd nat}; $((SECONDS - t0)) s"
