@@ -58,6 +58,9 @@ nt_init() {
 # nt_step TEXT: names the current phase (shown in FAIL lines; on stderr if verbose).
 nt_step() {
     NT_STEP=$*
+    # A subshell's failure that the main shell tolerated (e.g. `f "$(sw_ike_field ..)"`)
+    # must not stand in for a later, unrelated failure's reason.
+    if ((BASH_SUBSHELL == 0)) && [[ -n ${NT_DIR:-} ]]; then rm -f "$NT_DIR/.fail"; fi
     if [[ ${NT_VERBOSE:-0} == 1 ]]; then
         printf '[%s %(%T)T] %s\n' "$NT_NAME" -1 "$*" >&2
     fi

@@ -471,9 +471,10 @@ _sw_child_blocks() {
     sw_sas "$1" | grep -oE "\{name=$2 [^{}]*\}" || true
 }
 
-# _sw_field KEY: the value of KEY=VALUE in stdin's first line ("[a b]" lists kept whole).
+# _sw_field KEY: the value of KEY=VALUE in stdin's first line ("[a b]" lists kept
+# whole); empty when the line has no KEY (e.g. initiator= on the responder's IKE_SA).
 _sw_field() {
-    head -n 1 | grep -oE "(^|[ {])$1=(\[[^]]*\]|[^ {}]*)" | head -n 1 | sed -E "s/^[ {]?$1=//; s/^\[//; s/\]$//"
+    head -n 1 | { grep -oE "(^|[ {])$1=(\[[^]]*\]|[^ {}]*)" || true; } | head -n 1 | sed -E "s/^[ {]?$1=//; s/^\[//; s/\]$//"
 }
 
 # sw_child_field INST CHILD KEY: KEY of CHILD's newest INSTALLED CHILD_SA.

@@ -5,9 +5,11 @@
       Listen on 0.0.0.0:PORT, accept one connection, write everything received to
       OUTFILE until EOF.  Touches --ready FILE once listening.  Exits 0 on EOF,
       2 if that has not happened within S seconds of the start.
-  xfer.py send HOST PORT INFILE [--timeout S]
+  xfer.py send HOST PORT INFILE [--timeout S] [--rate BYTES_PER_S]
       Connect (retrying until the deadline: the receiver or the tunnel may not be
       up yet), send INFILE, shut down the write side, wait for the peer to close.
+      --rate paces the sending (so that a transfer lasts long enough for something,
+      e.g. a rekey, to happen in the middle of it).
       Exits 0 on success, 2 if not done within S seconds, 1 on other errors.
 
 Every blocking call has a timeout, so a broken tunnel makes the test fail, not hang.
@@ -78,6 +80,7 @@ def send(args):
         print("send: cannot connect to %s:%d: %s" % (args.host, args.port, last_err), file=sys.stderr)
         return 2
     total = 0
+    t0 = time.monotonic()
     try:
         with open(args.infile, "rb") as f:
             while True:
@@ -87,6 +90,10 @@ def send(args):
                 sock.settimeout(remaining(deadline))
                 sock.sendall(data)
                 total += len(data)
+                if args.rate:
+                    ahead = t0 + total / args.rate - time.monotonic()
+                    if ahead > 0:
+                        time.sleep(min(ahead, remaining(deadline)))
         sock.shutdown(socket.SHUT_WR)
         # Wait for the receiver's close so that "sent" means "delivered".
         while True:
@@ -116,6 +123,7 @@ def main():
     s.add_argument("port", type=int)
     s.add_argument("infile")
     s.add_argument("--timeout", type=float, default=30)
+    s.add_argument("--rate", type=float, default=0)
     args = p.parse_args()
     return recv(args) if args.cmd == "recv" else send(args)
 
