@@ -17,6 +17,8 @@
 #                     (fwd) and srv->cli (rev, iperf3 -R; BENCH_REVERSE=0 skips it),
 #                     BENCH_RUNS runs each (default 2): median [min-max]
 #   RTT ms            median of BENCH_PINGS (50) pings cli->srv, 20 ms apart
+#   retr              iperf3's TCP retransmits in a fwd run (median): packets the
+#                     tunnel lost
 #   CPU% srv/cli      utime+stime of the tunnel processes (vpn / charon) during the
 #                     iperf runs, in % of one core
 #   IKE setup ms      strongSwan: a fresh IKE_SA + CHILD_SA initiated from cli,
@@ -27,15 +29,18 @@
 #                     it returns, with the child installed).  `swanctl --stats` alone
 #                     (process start, plugins, one vici round trip) is printed below.
 #                     vpn: ike_setup_vpn below; "n/a (IKE runtime not wired yet)".
-#   load              1-minute load average when the path started
+#   load/busy         when the path started: the 1-minute load average, and how
+#                     busy the machine was (% of all CPUs) in the second before, while
+#                     this script ran nothing (other users' share)
 # Ratios vpn/strongSwan per algorithm.  A path that fails prints n/a and why; the
 # script exits 0 after the table (NT_KEEP=1 keeps the logs).
 #   VPN_BIN=build/vpn tests/bench/ipsec_throughput.sh
 # Environment: BENCH_SECONDS (5), BENCH_RUNS (2), BENCH_REVERSE (1), BENCH_PINGS (50),
 # BENCH_IKE_SAMPLES (5), BENCH_CIPHERS ("gcm cbc"), BENCH_PATHS ("sw vpn-udp vpn-raw"),
 # BENCH_VETH (1: measure the bare veth), BENCH_QUICK=1 (gcm only, 1 run, 3 IKE
-# samples), BENCH_IKE_PROPOSALS, BENCH_LOAD_MAX (e.g. 0.7: before each path wait
-# until the 1-minute load is below it, at most BENCH_LOAD_WAIT s, default 180),
+# samples), BENCH_IKE_PROPOSALS, BENCH_LOAD_MAX / BENCH_BUSY_MAX (e.g. 0.7 / 15:
+# before each path wait until the 1-minute load / the busy % are below them, at
+# most BENCH_LOAD_WAIT s, default 180; the benchmark's own runs raise the load),
 # SW_LOGLEVEL (charon's ike/cfg/knl log level here, default 1).
 set -euo pipefail
 : "${SW_LOGLEVEL:=1}"
@@ -51,6 +56,7 @@ ciphers=${BENCH_CIPHERS:-gcm cbc}
 paths=${BENCH_PATHS:-sw vpn-udp vpn-raw}
 ike_proposals=${BENCH_IKE_PROPOSALS:-aes256-sha256-modp2048}
 load_max=${BENCH_LOAD_MAX:-}
+busy_max=${BENCH_BUSY_MAX:-}
 load_wait=${BENCH_LOAD_WAIT:-180}
 if [[ ${BENCH_QUICK:-0} == 1 ]]; then
     ciphers=${BENCH_CIPHERS:-gcm}
@@ -75,7 +81,7 @@ median() { printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1} END {if (NR) print (
 spread() {
     (($# > 0)) || { echo n/a; return 0; }
     local m
-    m=$(median "$@")
+    m=$(median "$@" | awk '{v = $1 + 0; print (v >= 100 ? sprintf("%.0f", v) : $1)}')
     if (($# == 1)); then
         echo "$m"
     else
@@ -91,16 +97,34 @@ res() {
     printf '%s=%s\n' "$k" "$*" >>"$RES"
 }
 
-# wait_load: with BENCH_LOAD_MAX, until the 1-minute load is below it (bounded).
-wait_load() {
-    [[ -n $load_max ]] || return 0
+# busy_pct: how busy the whole machine is over 1 s (100 = every CPU), measured
+# while this script runs nothing: what other users of the machine take.
+busy_pct() {
+    local a b
+    a=$(awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9, $5 + $6}' /proc/stat)
+    sleep 1
+    b=$(awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9, $5 + $6}' /proc/stat)
+    awk -v a="$a" -v b="$b" 'BEGIN {split(a, x, " "); split(b, y, " "); u = y[1] - x[1]; i = y[2] - x[2]
+        printf "%.0f\n", (u + i > 0 ? 100 * u / (u + i) : 0)}'
+}
+
+# wait_quiet: before a path, until the 1-minute load is below BENCH_LOAD_MAX and the
+# machine's busy share (others' work) below BENCH_BUSY_MAX %, at most
+# BENCH_LOAD_WAIT s; then BUSY holds the last sample.
+wait_quiet() {
     local deadline=$((SECONDS + load_wait)) l
     while :; do
+        BUSY=$(busy_pct)
         l=$(cut -d' ' -f1 /proc/loadavg)
-        awk -v l="$l" -v m="$load_max" 'BEGIN {exit !(l < m)}' && return 0
-        ((SECONDS < deadline)) || { nt_step "load $l still >= $load_max after ${load_wait}s: measuring anyway"; return 0; }
-        nt_step "load $l >= $load_max: waiting"
-        sleep 5
+        if awk -v l="$l" -v m="${load_max:-1e9}" -v b="$BUSY" -v bm="${busy_max:-101}" 'BEGIN {exit !(l < m && b < bm)}'; then
+            return 0
+        fi
+        if ((SECONDS >= deadline)); then
+            nt_step "load $l, busy $BUSY% after ${load_wait}s: measuring anyway"
+            return 0
+        fi
+        nt_step "load $l (max ${load_max:--}), busy $BUSY% (max ${busy_max:--}): waiting"
+        sleep 4
     done
 }
 
@@ -300,8 +324,8 @@ measure_path() {
     RES=$NT_DIR/res.$label
     : >"$RES"
     rm -f "$NT_DIR/.fail"
-    wait_load
-    res load "$(cut -d' ' -f1 /proc/loadavg)"
+    wait_quiet
+    res load "$(cut -d' ' -f1 /proc/loadavg)/$BUSY%"
     nt_step "path $label"
     (
         # A subshell of its own: errexit and the ERR trap (-E) work here even
@@ -370,9 +394,9 @@ done
 
 # ---------------------------------------------------------------- table
 
-fmt='%-32s %-10s %-18s %-18s %-8s %-9s %-5s %s\n'
+fmt='%-26s %-10s %-20s %-20s %-7s %-7s %-9s %-10s %s\n'
 # shellcheck disable=SC2059
-printf "$fmt" path impl "fwd Mbit/s" "rev Mbit/s" "RTT ms" "CPU% s/c" load "IKE setup ms: charon (swanctl wall)"
+printf "$fmt" path impl "fwd Mbit/s" "rev Mbit/s" "RTT ms" "retr" "CPU% s/c" load/busy "IKE setup ms: charon (swanctl wall)"
 notes=()
 for l in "${labels[@]}"; do
     case $l in
@@ -396,7 +420,7 @@ for l in "${labels[@]}"; do
         ike=n/a
     fi
     # shellcheck disable=SC2059
-    printf "$fmt" "$path" "$impl" "$fwd" "$rev" "$(get "$l" rtt || true)" "$(get "$l" cpu)" "$(get "$l" load)" "$ike"
+    printf "$fmt" "$path" "$impl" "$fwd" "$rev" "$(get "$l" rtt || true)" "$(median $(get "$l" retr) | awk '$1 != "" {printf "%.0f", $1}')" "$(get "$l" cpu)" "$(get "$l" load)" "$ike"
     reason=$(get "$l" fail)
     [[ -z $reason ]] || notes+=("n/a $impl $path: $reason")
     [[ -z $(get "$l" mtu) ]] || mtus+="${mtus:+, }$impl $path: MTU $(get "$l" mtu)"
