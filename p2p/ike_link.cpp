@@ -288,6 +288,7 @@ void IkeLink::on_event(SaId id, ike::IkeEvent& ev, std::int64_t now_ms) {
                         if (auto* old = gate_.find(*current_)) {
                             log::info("IKE: the peer started over; closing the previous IKE SA");
                             old->close(now_ms);
+                            kick_ = true;  // its Delete goes at the next wake, which is now
                         }
                     current_ = id;
                 }
@@ -309,6 +310,7 @@ void IkeLink::on_event(SaId id, ike::IkeEvent& ev, std::int64_t now_ms) {
                 log::warn("IKE: no child SA: {}", e.reason);
             } else if constexpr (std::is_same_v<E, ike::IkeDown>) {
                 log::info("IKE SA down: {}", e.reason);
+                if (e.authentication) ++stats_.ike_auth_failures;
                 forget(id);
                 if (current_ && *current_ == id) {
                     current_.reset();
@@ -358,10 +360,25 @@ std::size_t IkeLink::next_datagram(MutBytes out, MutBytes scratch, Now now) {
     return esp::kNatKeepalive.size();
 }
 
+void IkeLink::refresh_ike_counters() {
+    // The SAs alive now (a closed SA's own counters go with it); the gate's are lifelong.
+    std::uint64_t drops = 0, rtx = 0;
+    for (const auto& [id, p] : peers_)
+        if (const auto* sa = gate_.find(id)) {
+            drops += sa->stats().total_drops();
+            rtx += sa->stats().retransmits;
+        }
+    const auto& g = gate_.stats();
+    stats_.ike_drops = drops + g.malformed + g.unknown_spi + g.bad_cookies;
+    stats_.ike_retransmits = rtx;
+}
+
 Verdict IkeLink::on_timer(Now now) {
     now_ms_ = now.mono_ms;
+    kick_ = false;
     gate_.on_timer(now.mono_ms);
     pump(now.mono_ms);
+    refresh_ike_counters();
     // RFC 3948 §2.3: a peer behind a NAT keeps the mapping open while idle.  A
     // gateway leaves that to its clients (the NAT is on their side).
     if (!cfg_.gateway && current_) {
@@ -386,6 +403,7 @@ std::optional<std::int64_t> IkeLink::next_wake_ms() const {
     auto sooner = [&](std::int64_t t) { w = w ? std::min(*w, t) : t; };
     if (exit_deadline_ms_) sooner(gate_.size() == 0 ? now_ms_ : *exit_deadline_ms_);  // Deletes answered: go
     if (retry_at_ms_) sooner(*retry_at_ms_);
+    if (kick_) sooner(now_ms_);
     return w;
 }
 
@@ -400,6 +418,7 @@ Verdict IkeLink::begin_exit(Now now, bool can_notify) {
         }
     if (!any) return Verdict::Exit;
     exit_deadline_ms_ = now.mono_ms + kExitGraceMs;
+    gate_.on_timer(now.mono_ms);  // close() queues the Delete: send it now, not at the next tick
     pump(now.mono_ms);
     return Verdict::None;
 }
@@ -407,6 +426,7 @@ Verdict IkeLink::begin_exit(Now now, bool can_notify) {
 void IkeLink::restart(Now now) {
     for (const auto& [id, p] : peers_)
         if (auto* sa = gate_.find(id)) sa->close(now.mono_ms);
+    gate_.on_timer(now.mono_ms);
     forget_all();
     current_.reset();
     retry_at_ms_.reset();

@@ -106,6 +106,9 @@ private:
     void child_up(SaId id, ike::ChildSaUp& up, std::int64_t now_ms);
     void child_down(SaId id, const ike::ChildSaDown& down);
     void forget(SaId id);
+    // TunnelStats' IKE lines from the gate and the live SAs (once a second: stats()
+    // is on the per-packet path).
+    void refresh_ike_counters();
     void forget_all();
     std::optional<ike::IkeSaConfig> responder_config(const ike::Endpoints& ep) const;
     ike::Endpoint local_endpoint(const ike::IpAddress& peer, std::uint16_t port) const;
@@ -124,6 +127,7 @@ private:
     TunnelStats stats_;
     std::string reason_;
     std::optional<std::int64_t> retry_at_ms_;  // initiator: when to start over
+    bool kick_ = false;                        // an SA has work queued: wake at once
     std::int64_t retry_wait_ms_ = 0;
     std::int64_t last_esp_sent_ms_ = 0;
     bool keepalive_due_ = false;

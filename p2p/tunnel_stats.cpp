@@ -40,6 +40,9 @@ std::vector<std::string> TunnelStats::report_lines() const {
     out.push_back(fmt::format("Auth read bytes,{}", tun_write_bytes));
     out.push_back(fmt::format("pings sent,{}", pings_sent));
     out.push_back(fmt::format("pings received,{}", pings_received));
+    out.push_back(fmt::format("IKE auth failures,{}", ike_auth_failures));
+    out.push_back(fmt::format("IKE drops,{}", ike_drops));
+    out.push_back(fmt::format("IKE retransmits,{}", ike_retransmits));
     for (std::size_t i = 0; i < codec_drops.size(); ++i)
         out.push_back(fmt::format("drop {},{}", ovpn::drop_name(static_cast<ovpn::Drop>(i)), codec_drops[i]));
     for (std::size_t i = 0; i < link_drops.size(); ++i)
@@ -61,6 +64,9 @@ TunnelStats& TunnelStats::operator+=(const TunnelStats& s) {
     to.link_write_packets += s.link_write_packets;
     to.pings_sent += s.pings_sent;
     to.pings_received += s.pings_received;
+    to.ike_auth_failures += s.ike_auth_failures;
+    to.ike_drops += s.ike_drops;
+    to.ike_retransmits += s.ike_retransmits;
     for (std::size_t i = 0; i < to.codec_drops.size(); ++i) to.codec_drops[i] += s.codec_drops[i];
     for (std::size_t i = 0; i < to.link_drops.size(); ++i) to.link_drops[i] += s.link_drops[i];
     return *this;

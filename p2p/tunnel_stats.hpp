@@ -40,6 +40,10 @@ struct TunnelStats {
     std::uint64_t link_read_bytes = 0, link_read_packets = 0;
     std::uint64_t link_write_bytes = 0, link_write_packets = 0;
     std::uint64_t pings_sent = 0, pings_received = 0;
+    // IPsec's IKE (zero elsewhere): IKE SAs that failed authentication; IKE datagrams
+    // dropped (malformed, unauthenticated, stray) and requests sent again, by the
+    // front door and the IKE SAs alive at the last 1-second tick.
+    std::uint64_t ike_auth_failures = 0, ike_drops = 0, ike_retransmits = 0;
     std::array<std::uint64_t, static_cast<std::size_t>(ovpn::Drop::Count)> codec_drops{};
     std::array<std::uint64_t, static_cast<std::size_t>(LinkDrop::Count)> link_drops{};
 

@@ -221,7 +221,7 @@ void IkeSa::on_auth_request(Inbound& in) {
     std::string why;
     if (!check_peer_auth(ch, why)) {
         send_error_response(*cur_, ExchangeType::IkeAuth, h.message_id, notify::kAuthenticationFailed, in.ep);
-        return fail("authentication of the peer failed: " + why);
+        return fail("authentication of the peer failed: " + why, true);
     }
     auto auth = our_auth(why);
     if (!auth) {
@@ -318,10 +318,11 @@ void IkeSa::on_auth_response(Inbound& in) {
     const PayloadChain& ch = in.chain;
     if (!ch.find(PayloadType::AUTH)) {
         auto e = first_error_notify(ch);
-        return fail(std::string("IKE_AUTH refused by the peer: ") + (e ? notify_name(e->type) : "no AUTH payload"));
+        return fail(std::string("IKE_AUTH refused by the peer: ") + (e ? notify_name(e->type) : "no AUTH payload"),
+                    e && e->type == notify::kAuthenticationFailed);
     }
     std::string why;
-    if (!check_peer_auth(ch, why)) return fail("authentication of the peer failed: " + why);
+    if (!check_peer_auth(ch, why)) return fail("authentication of the peer failed: " + why, true);
     if (const auto* v = ch.find(PayloadType::CP)) {
         auto cp = parse_cp(v->body);
         if (cp.ok() && cp.value.type == CfgType::Reply)

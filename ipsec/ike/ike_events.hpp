@@ -51,6 +51,7 @@ struct IkeUp {
 
 struct IkeDown {
     std::string reason;
+    bool authentication = false;  // AUTH failed (ours refused, or the peer's did not verify)
 };
 
 // NAT detected (or forced): IKE and ESP move to UDP 4500 with these endpoints.

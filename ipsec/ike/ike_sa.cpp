@@ -75,7 +75,7 @@ std::vector<IkeEvent> IkeSa::take_events() { return std::exchange(events_, {}); 
 void IkeSa::drop(DropReason r) { ++stats_.drops[std::size_t(r)]; }
 void IkeSa::emit(IkeEvent e) { events_.push_back(std::move(e)); }
 
-void IkeSa::fail(const std::string& reason) {
+void IkeSa::fail(const std::string& reason, bool authentication) {
     if (state_ == IkeSaState::Closed) return;
     for (const auto& c : children_) emit(ChildSaDown{c.spi_in, c.spi_out, reason});
     children_.clear();
@@ -86,7 +86,7 @@ void IkeSa::fail(const std::string& reason) {
     cur_->outstanding.reset();
     old_.reset();
     state_ = IkeSaState::Closed;
-    emit(IkeDown{reason});
+    emit(IkeDown{reason, authentication});
 }
 
 // ---------------------------------------------------------------- receive path

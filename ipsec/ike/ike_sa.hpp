@@ -138,7 +138,9 @@ private:
     void receive(Bytes message, const Endpoints& ep, std::int64_t now);
     void dispatch(Inbound& in);
     void drop(DropReason r);
-    void fail(const std::string& reason);  // IkeDown, every child down, Closed
+    // IkeDown, every child down, Closed.  `authentication`: the peer's AUTH failed, or
+    // it refused ours (counted apart: a wrong key or certificate, not a lost peer).
+    void fail(const std::string& reason, bool authentication = false);
     void emit(IkeEvent e);
     void run_tasks(std::int64_t now);
     void queue(Task t, std::int64_t now);
