@@ -53,6 +53,9 @@ void parse_esp_proposals(ParseContext& c, const Directive& d) {
 // Below a minute a rekey would race its own exchange; above a week the key has
 // protected more than any peer's defaults allow (strongSwan: 4 h / 1 h).
 constexpr long long kMinLifetime = 60;
+// A child SA may live shorter: rekeying under traffic is what it exercises, and
+// strongSwan has no floor either.
+constexpr long long kMinEspLifetime = 10;
 constexpr long long kMaxLifetime = 7 * 24 * 3600;
 
 void parse_ike_lifetime(ParseContext& c, const Directive& d) {
@@ -61,7 +64,7 @@ void parse_ike_lifetime(ParseContext& c, const Directive& d) {
 }
 
 void parse_esp_lifetime(ParseContext& c, const Directive& d) {
-    c.opts.ipsec.esp_lifetime = int_arg(d, 0, kMinLifetime, kMaxLifetime, "a lifetime in seconds (60..604800)");
+    c.opts.ipsec.esp_lifetime = int_arg(d, 0, kMinEspLifetime, kMaxLifetime, "a lifetime in seconds (10..604800)");
     c.opts.ipsec.esp_lifetime_origin = d.origin;
 }
 
@@ -117,7 +120,7 @@ constexpr DirectiveSpec kRows[] = {
     {"ike-proposals", 1, 16, "LIST", "strongSwan proposals, e.g. aes256gcm16-prfsha256-x25519", "ipsec: IKE SA proposals (strongSwan syntax, ',' between proposals)", parse_ike_proposals},
     {"esp-proposals", 1, 16, "LIST", "strongSwan proposals, e.g. aes256gcm16,aes128-sha256", "ipsec: ESP proposals (strongSwan syntax); a DH group adds PFS on rekey", parse_esp_proposals},
     {"ike-lifetime", 1, 1, "SECONDS", "seconds (60..604800)", "ipsec: rekey the IKE SA before this (default 14400)", parse_ike_lifetime},
-    {"esp-lifetime", 1, 1, "SECONDS", "seconds (60..604800)", "ipsec: rekey the ESP SAs before this (default 3600)", parse_esp_lifetime},
+    {"esp-lifetime", 1, 1, "SECONDS", "seconds (10..604800)", "ipsec: rekey the ESP SAs before this (default 3600)", parse_esp_lifetime},
     {"nat-traversal", 1, 1, "yes|no|force", "yes, no or force", "ipsec: NAT detection and ESP in UDP 4500 (default yes; force: always UDP)", parse_nat_traversal},
     {"esp-spi", 2, 2, "OUT IN", "two SPIs, decimal or 0x hex, 256 or more", "ipsec manual keying from 'secret': our outbound and inbound SPIs", parse_esp_spi},
     {"setkey", 1, 1, "FILE|[inline]", "setkey(8) file or [inline]", "ipsec manual keying: setkey(8) statements (add, spdadd ...), or a <setkey> block", parse_setkey, Support::Supported, kInlineOk},

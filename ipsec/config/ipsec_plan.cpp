@@ -43,7 +43,9 @@ IkeSettings ike_settings(const config::Options& o, const config::WarningSink& wa
     s.nat_traversal = ip.nat_traversal;
     s.dpd_interval = o.ping;
     s.dpd_timeout = o.ping_restart;
-    s.replay_window = static_cast<std::uint32_t>(o.replay_window);
+    // OpenVPN's 64 is its own default; an ESP SA keyed by IKE gets a window of 1024
+    // (reordering at multi-gigabit rates) unless `replay-window` says otherwise.
+    s.replay_window = o.replay_window_origin ? static_cast<std::uint32_t>(o.replay_window) : 1024u;
     return s;
 }
 

@@ -13,9 +13,12 @@
 #   cert-rsa   `vpn pki --rsa 2048`, no ike-id / ike-remote-id (the DN default)
 #   wrongpsk   b has another secret: no child SA, no ping, AUTHENTICATION_FAILED
 #              logged, the failure counted (SIGUSR2)
-# IKE_CASES="psk natt cert wrongpsk dpd" picks cases (default all).
 #   dpd        keepalive 1 5 on both; kill -9 b: a notices within 1 + 5 s (+ slack),
 #              then b restarted: a's IKE comes up again with new SPIs
+#   rekey      esp-lifetime 10 on a (the shortest allowed): during a 6 MB transfer
+#              paced to 0.5 MB/s a rekeys the child SA on its own (new SPIs on both
+#              ends, crosswise equal) and the transfer arrives byte-exact
+# IKE_CASES="psk natt cert wrongpsk dpd rekey" picks cases (default all).
 set -euo pipefail
 source "$(dirname "$0")/../lib/ike.sh"
 
@@ -214,8 +217,27 @@ ike_stop dpd-a a
 ike_stop dpd-b2 b
 fi
 
+# ---------------------------------------------------------------- rekey by lifetime
+if case_on rekey; then
+NT_LOGS=()
+nt_step "rekey: configure"
+confs rekey "$psk_a"$'\nesp-lifetime 10' "$psk_b"
+up rekey
+old=$(ike_spis rekey-a)
+ike_xfer_start rekey a b "$B_TUN" "$(nt_payload random 6)" 5003 500000
+ike_wait_rekeyed rekey-a "$old" 20
+ike_wait_rekeyed rekey-b "$(awk '{print $2, $1}' <<<"$old")" 5
+ike_same_spis rekey-a rekey-b
+got=$(ike_xfer_received rekey)
+((got < 6 * 1048576)) || nt_fail "rekey: the transfer was over before the rekey (nothing was tested)"
+ike_xfer_wait rekey
+nt_ping a "$B_TUN" 3 || nt_fail "rekey: after the rekey: $NT_WHY"
+ike_stop rekey-a a
+ike_stop rekey-b b
+fi
+
 if ((${#DEFERRED[@]} > 0)); then
     NT_LOGS=()
     nt_fail "$(printf '%s; ' "${DEFERRED[@]}")"
 fi
-nt_pass "cases: ${IKE_CASES:-psk natt cert wrongpsk dpd}; $((SECONDS - t0)) s"
+nt_pass "cases: ${IKE_CASES:-psk natt cert wrongpsk dpd rekey}; $((SECONDS - t0)) s"

@@ -72,7 +72,7 @@ TEST_CASE("IPsec directive argument errors") {
     CHECK(err(kIke + "ike-lifetime 10\n") ==
           "test.conf:5: 'ike-lifetime': '10' is not a lifetime in seconds (60..604800)");
     CHECK(err(kIke + "esp-lifetime 1h\n") ==
-          "test.conf:5: 'esp-lifetime': '1h' is not a lifetime in seconds (60..604800)");
+          "test.conf:5: 'esp-lifetime': '1h' is not a lifetime in seconds (10..604800)");
     CHECK(err(kIke + "nat-traversal maybe\n") ==
           "test.conf:5: 'nat-traversal': 'maybe' is not a mode, expected yes, no or force");
     CHECK(err(kIke + "ike-id \"\"\n") ==

@@ -152,9 +152,11 @@ TEST_CASE("IKE: defaults, psk loaded with a permission warning, identities") {
     CHECK(s.dpd_timeout == 60);
     CHECK(s.ike_lifetime == 14400);
     CHECK(s.esp_lifetime == 3600);
-    CHECK(s.replay_window == 64);
+    CHECK(s.replay_window == 1024);  // IKE SAs: 1024 unless replay-window says otherwise
     ::chmod(psk.c_str(), 0600);
     CHECK(build(tmp, "technique ipsec\ndev tun\nifconfig 10.0.0.1 10.0.0.2\nike-psk psk.txt\n").warnings.empty());
+    Built w = build(tmp, "technique ipsec\ndev tun\nifconfig 10.0.0.1 10.0.0.2\nike-psk psk.txt\nreplay-window 4096\n");
+    CHECK(w.plan.ike->replay_window == 4096);
 }
 
 TEST_CASE("identity classification") {
