@@ -28,7 +28,8 @@
 #                     the wall clock of `swanctl --initiate --child` (its start until
 #                     it returns, with the child installed).  `swanctl --stats` alone
 #                     (process start, plugins, one vici round trip) is printed below.
-#                     vpn: ike_setup_vpn below; "n/a (IKE runtime not wired yet)".
+#                     vpn: ike_setup_vpn below (raw rows): from starting the
+#                     initiator process to its child SA installed.
 #   load/busy         when the path started: the 1-minute load average, and how
 #                     busy the machine was (% of all CPUs) in the second before, while
 #                     this script ran nothing (other users' share)
@@ -223,10 +224,46 @@ up_vpn() {
     grep -m1 -F 'ESP SAs:' "${NT_LOG[vpn-cli]}" | sed 's/^.*ESP SAs: */sas=/' >>"$RES" || true
 }
 
-# ike_setup_vpn CIPHER: the IKE set-up time of vpn, once its IKE runtime runs
-# (res ike "MS..." [res ike_in "MS..."]); until then the reason for n/a.
+# ike_setup_vpn CIPHER ENCAP: BENCH_IKE_SAMPLES fresh IKE SAs (+ child) of vpn with
+# a PSK, initiated from cli: the wall time from starting the initiator process until
+# it logs its child SA installed (process start, config, device and the IKE_SA_INIT
+# + IKE_AUTH exchanges).  Beside the static-key tunnel of the path, on other tunnel
+# addresses; only in the raw rows (there UDP 500/4500 are free).
 ike_setup_vpn() {
-    res ike_na "IKE runtime not wired yet"
+    local cipher=$1 encap=$2 i t0 t1 deadline walls=() psk=$NT_DIR/ike.psk role
+    if [[ $encap != raw ]]; then
+        res ike_na "measured in the raw row"
+        return 0
+    fi
+    printf '%s\n' "$PSK" >"$psk"
+    chmod 600 "$psk"
+    for role in srv cli; do
+        {
+            echo "technique ipsec"
+            echo "dev tun"
+            if [[ $role == srv ]]; then echo "ifconfig 10.99.0.1 10.99.0.2"; else printf 'remote %s\nifconfig 10.99.0.2 10.99.0.1\n' "$SRV"; fi
+            echo "ike-psk $psk"
+            echo "esp-proposals $(esp_name "$cipher")"
+            echo "verb 3"
+        } >"$NT_DIR/ike-$role.conf"
+    done
+    nt_start_peer vpn srv ike-srv "$NT_DIR/ike-srv.conf"
+    nt_wait_ready ike-srv
+    for ((i = 1; i <= ike_samples; i++)); do
+        nt_step "vpn IKE sample $i"
+        t0=$(date +%s%N)
+        nt_start_peer vpn cli "ike-cli$i" "$NT_DIR/ike-cli.conf"
+        deadline=$((SECONDS + 10))
+        until grep -q 'ESP SA up' "${NT_LOG[ike-cli$i]}" 2>/dev/null; do
+            ((SECONDS < deadline)) || nt_fail "vpn IKE sample $i: no child SA within 10 s"
+            sleep 0.001
+        done
+        t1=$(date +%s%N)
+        walls+=("$(awk -v d=$((t1 - t0)) 'BEGIN {printf "%.1f", d / 1e6}')")
+        nt_stop "ike-cli$i"
+    done
+    nt_stop ike-srv
+    res ike_wall "${walls[@]}"
 }
 ike_vpn() { ike_setup_vpn "$@"; }
 
@@ -358,7 +395,7 @@ measure_path() {
         fi
         nt_step "$label: ping"
         res rtt "$(rtt_median "$DST")"
-        "ike_$impl" "$cipher"
+        "ike_$impl" "$cipher" "$encap"
         "down_$impl"
     ) &
     pid=$!
@@ -413,6 +450,9 @@ for l in "${labels[@]}"; do
     ike=-
     if [[ -n $(get "$l" ike_na) ]]; then
         ike="n/a ($(get "$l" ike_na))"
+    elif [[ -n $(get "$l" ike_wall) ]]; then
+        # shellcheck disable=SC2046
+        ike="$(spread $(get "$l" ike_wall)) (process start to child SA)"
     elif [[ -n $(get "$l" ike) ]]; then
         # shellcheck disable=SC2046
         ike="$(spread $(get "$l" ike_in)) (swanctl $(spread $(get "$l" ike)))"
