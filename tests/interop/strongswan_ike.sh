@@ -29,8 +29,13 @@
 #   nat      vpn behind a third namespace that masquerades (nft, ports remapped to
 #            40000-40999): strongSwan sees the NAT's address and a mapped port, NAT
 #            detected on both ends, ESP in UDP via the mapping, ping + 2 MB each way
-# IKE_CASES="psk-i psk-r cert gw rw dpd nat" picks cases (default all).
-# The esp-lifetime minimum is 60 s, too slow here: the rekeys are strongSwan's.
+#   psk-rw   the gateway and road-warrior pair again with a pre-shared key: vpn gateway
+#            + strongSwan road warrior, then strongSwan gateway + vpn client; each
+#            gets a virtual IP from the pool, ping both ways
+#   life     PSK host-to-host, vpn initiates with esp-lifetime 10: during a 6 MB
+#            transfer paced to 0.5 MB/s vpn rekeys the CHILD_SA by itself (new SPIs
+#            on both ends, strongSwan's crosswise equal), the transfer byte-exact
+# IKE_CASES="psk-i psk-r cert gw rw psk-rw life dpd nat" picks cases (default all).
 set -euo pipefail
 source "$(dirname "$0")/../lib/strongswan.sh"
 source "$(dirname "$0")/../lib/ike.sh"
@@ -309,6 +314,65 @@ sw_stop rw
 ike_stop vpn-gw b
 fi
 
+# ---------------------------------------------------------------- PSK gateway / road warrior
+if case_on psk-rw; then
+NT_LOGS=()
+nt_step "psk-rw: vpn gateway, strongSwan road warrior"
+ike_conf "$NT_DIR/prw-gw.conf" "server 10.9.0.0 255.255.255.0" "ike-psk $PSK" "ike-id gw.ike.test"
+sw_conf_rw prw a remote_addrs="$B" local_id=rw.ike.test remote_id=gw.ike.test remote_ts=10.9.0.0/24 \
+    local_auth=psk remote_auth=psk secret="$SECRET"
+ike_start vpn-prw-gw b "$NT_DIR/prw-gw.conf"
+ike_wait_listen b 500
+sw_start prw
+sw_initiate prw
+ike_wait_child vpn-prw-gw
+vip=$(sw_vip prw)
+[[ $vip == 10.9.0.* && $vip != 10.9.0.1 ]] || nt_fail "psk-rw: virtual IP '$vip' is not a client address of 10.9.0.0/24"
+expect "psk-rw: how strongSwan authenticated the gateway" "$(sw_peer_auth prw)" "pre-shared key"
+nt_ping a 10.9.0.1 3 || nt_fail "psk-rw: $NT_WHY"
+nt_ping b "$vip" 3 || nt_fail "psk-rw: $NT_WHY"
+sw_stop prw
+ike_stop vpn-prw-gw b
+
+nt_step "psk-rw: strongSwan gateway, vpn client"
+sw_conf_gw pgw b local_addrs="$B" local_id=gw.ike.test local_ts="$B_NET" pool_addrs="$POOL" dns="$DNS" \
+    local_auth=psk remote_auth=psk secret="$SECRET"
+ike_conf "$NT_DIR/pgw-client.conf" client "remote $B" "ike-psk $PSK" "ike-id rw.ike.test" "ike-remote-id gw.ike.test"
+sw_start pgw
+ike_start vpn-pgw-client a "$NT_DIR/pgw-client.conf"
+ike_wait_child vpn-pgw-client
+sw_wait_child pgw net 5
+vip=$(sw_ike_field pgw rw remote-vips)
+[[ $vip == 10.77.100.* ]] || nt_fail "psk-rw: the gateway assigned '$vip', not an address of $POOL"
+expect "psk-rw: how strongSwan authenticated vpn" "$(sw_peer_auth pgw)" "pre-shared key"
+nt_ping a "$B_TUN" 3 || nt_fail "psk-rw: $NT_WHY"
+nt_ping b "$vip" 3 || nt_fail "psk-rw: $NT_WHY"
+stop_pair vpn-pgw-client pgw
+fi
+
+# ---------------------------------------------------------------- vpn rekeys by its own lifetime
+if case_on life; then
+NT_LOGS=()
+nt_step "life: configure"
+sw_conf_psk life b local_addrs="$B" remote_addrs="$A" local_id=b.ike.test remote_id=a.ike.test \
+    secret="$SECRET" local_ts="$B_TUN/32" remote_ts="$A_TUN/32"
+vpn_conf life "remote $B" "ike-psk $PSK" "ike-id a.ike.test" "ike-remote-id b.ike.test" "esp-lifetime 10"
+sw_start life
+ike_start vpn-life a "$NT_DIR/life.conf"
+ike_wait_child vpn-life
+sw_wait_child life h2h 5
+same_spis vpn-life life
+old=$(ike_spis vpn-life)
+ike_xfer_start life a b "$B_TUN" "$(nt_payload random 6)" 5003 500000
+ike_wait_rekeyed vpn-life "$old" 20
+got=$(ike_xfer_received life)
+((got < 6 * 1048576)) || nt_fail "life: the transfer was over before the rekey (nothing was tested)"
+same_spis vpn-life life
+ike_xfer_wait life
+ping_both
+stop_pair vpn-life life
+fi
+
 # ---------------------------------------------------------------- dead peer detection
 if case_on dpd; then
 NT_LOGS=()
@@ -396,4 +460,4 @@ n=$(ike_count "$NT_DIR/nat.pcap" "ip and src host 192.168.79.1 and not src port 
 stop_pair vpn-nat nat c
 
 fi
-nt_pass "cases: ${IKE_CASES:-psk-i psk-r cert gw rw dpd nat}; $((SECONDS - t0)) s"
+nt_pass "cases: ${IKE_CASES:-psk-i psk-r cert gw rw psk-rw life dpd nat}; $((SECONDS - t0)) s"
