@@ -25,7 +25,7 @@ IkeSettings ike_settings(const config::Options& o, const config::WarningSink& wa
     s.esp_proposals = proposals(ip.esp_proposals, kDefaultEspProposals, ProposalKind::Esp, "esp-proposals", o);
     if (ip.ike_psk) {
         s.auth = IkeSettings::Auth::Psk;
-        KeyText t = load_key_text(*ip.ike_psk, warn);
+        KeyText t = load_key_text(*ip.ike_psk, warn, /*refuse_world_readable=*/true);
         std::string_view body(reinterpret_cast<const char*>(t.text.data()), t.text.size());
         if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) {
             fail_at(ip.ike_psk->origin, fmt::format("'ike-psk': {} is empty, expected a secret, or lines 'ID SECRET'",

@@ -16,7 +16,10 @@ struct KeyText {
 };
 
 // Reads src (at most 1 MiB).  A file that group or others may read is warned about:
-// it holds keys.  Throws config::ConfigError at src's line when it cannot be read.
-KeyText load_key_text(const config::KeySource& src, const config::WarningSink& warn);
+// it holds keys; with `refuse_world_readable` one that everybody may read is an
+// error instead (the pre-shared keys of every peer must not be).  Throws
+// config::ConfigError at src's line when it cannot be read.
+KeyText load_key_text(const config::KeySource& src, const config::WarningSink& warn,
+                      bool refuse_world_readable = false);
 
 }  // namespace vpn::ipsec

@@ -132,6 +132,11 @@ TEST_CASE("inline secret gives the same SAs as the file") {
 TEST_CASE("IKE: defaults, psk loaded with a permission warning, identities") {
     TempDir tmp;
     const std::string psk = write_key(tmp, "psk.txt", "192.168.2.5 bad simple psk\n", 0644);
+    // Everybody may read it: refused.  Group-readable: warned about.
+    CHECK(build_err(tmp, "technique ipsec\ndev tun\nifconfig 10.0.0.1 10.0.0.2\nike-psk psk.txt\n") ==
+          "test.conf:4: 'ike-psk': file '" + psk +
+              "' is readable by everyone, expected a file only its owner (and group) may read (chmod o-rwx)");
+    ::chmod(psk.c_str(), 0640);
     Built b = build(tmp, "technique ipsec\ndev tun\nifconfig 10.0.0.1 10.0.0.2\nremote 192.168.2.5\nike-psk psk.txt\n"
                          "ike-id 192.168.1.5\nike-remote-id @gw.example.org\nkeepalive 10 60\n");
     CHECK(b.plan.keying == Keying::Ike);
