@@ -22,11 +22,6 @@ constexpr std::size_t kMaxHeadRoom = 8 + 16;
 // How long an exit waits for the Deletes of our IKE SAs to be answered.
 constexpr std::int64_t kExitGraceMs = 1500;
 
-std::uint32_t ipv4_host(const ike::IpAddress& a) {
-    return std::uint32_t(a.bytes[0]) << 24 | std::uint32_t(a.bytes[1]) << 16 | std::uint32_t(a.bytes[2]) << 8 |
-           a.bytes[3];
-}
-
 }  // namespace
 
 IkeLink::IkeLink(IkeLinkConfig cfg, Now now)
@@ -91,9 +86,7 @@ IkeLink::Peer* IkeLink::sending_peer(Bytes inner) {
     }
     if (inner.size() < 20 || (inner[0] >> 4) != 4) return nullptr;
     auto v = by_vip_.find(load_be32(inner.data() + 16));
-    if (v == by_vip_.end()) return nullptr;
-    auto it = peers_.find(v->second);
-    return it == peers_.end() ? nullptr : &it->second;
+    return v == by_vip_.end() ? nullptr : v->second;
 }
 
 std::size_t IkeLink::encapsulate(MutBytes buf, std::size_t off, std::size_t len, MutBytes out, MutBytes scratch,
@@ -161,16 +154,13 @@ LinkSession::Inbound IkeLink::decapsulate_from(Bytes datagram, const Origin& ori
         return {Kind::Dropped, {}};
     }
     auto owner = by_spi_.find(load_be32(esp_packet.data()));
-    Peer* p = nullptr;
-    if (owner != by_spi_.end()) {
-        if (auto it = peers_.find(owner->second); it != peers_.end()) p = &it->second;
-        if (auto* sa = gate_.find(owner->second)) sa->note_inbound_esp(now.mono_ms);
-    }
+    Peer* p = owner == by_spi_.end() ? nullptr : owner->second;
+    if (p) p->esp_seen = true;  // told to its IkeSa at the next tick, not per packet
     if (cfg_.gateway) {
         // A peer sends from the address it was given, nothing else (its TSi).
         Bytes inner = opened.inner;
         if (!p || !p->vip || inner.size() < 20 || (inner[0] >> 4) != 4 ||
-            load_be32(inner.data() + 12) != ipv4_host(*p->vip)) {
+            load_be32(inner.data() + 12) != p->vip->host_v4()) {
             stats_.count(LinkDrop::WrongSource);
             return {Kind::Dropped, {}};
         }
@@ -228,7 +218,7 @@ void IkeLink::child_up(SaId id, ike::ChildSaUp& up, std::int64_t now_ms) {
         log::warn("IKE: cannot install child SA {:08x}/{:08x}: {}", up.inbound_spi, up.outbound_spi, e.what());
         return;
     }
-    by_spi_[up.inbound_spi] = id;
+    by_spi_[up.inbound_spi] = &p;
     p.inbound_spis.push_back(up.inbound_spi);
     last_esp_sent_ms_ = now_ms;
     if (auto* sa = gate_.find(id)) set_esp_to(id, p, sa->endpoints().remote, up.udp_encap);
@@ -259,8 +249,8 @@ void IkeLink::forget(SaId id) {
         by_spi_.erase(spi);
     }
     if (it->second.vip) {
-        auto v = by_vip_.find(ipv4_host(*it->second.vip));
-        if (v != by_vip_.end() && v->second == id) by_vip_.erase(v);
+        auto v = by_vip_.find(it->second.vip->host_v4());
+        if (v != by_vip_.end() && v->second == &it->second) by_vip_.erase(v);
     }
     peers_.erase(it);
 }
@@ -282,7 +272,7 @@ void IkeLink::on_event(SaId id, ike::IkeEvent& ev, std::int64_t now_ms) {
                 p.vip = e.virtual_ip;
                 p.dns = e.dns;
                 if (cfg_.gateway) {
-                    if (p.vip && p.vip->len == 4) by_vip_[ipv4_host(*p.vip)] = id;
+                    if (p.vip && p.vip->len == 4) by_vip_[p.vip->host_v4()] = &p;
                 } else {
                     if (current_ && *current_ != id)
                         if (auto* old = gate_.find(*current_)) {
@@ -376,6 +366,10 @@ void IkeLink::refresh_ike_counters() {
 Verdict IkeLink::on_timer(Now now) {
     now_ms_ = now.mono_ms;
     kick_ = false;
+    // Inbound ESP keeps a peer alive for DPD: told once a tick, not once a packet.
+    for (auto& [id, p] : peers_)
+        if (std::exchange(p.esp_seen, false))
+            if (auto* sa = gate_.find(id)) sa->note_inbound_esp(now.mono_ms);
     gate_.on_timer(now.mono_ms);
     pump(now.mono_ms);
     refresh_ike_counters();

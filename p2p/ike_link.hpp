@@ -97,6 +97,7 @@ private:
         net::SockAddr esp_to;  // port 0: raw ESP
         bool udp = false;
         bool up = false;  // IkeUp seen
+        bool esp_seen = false;  // authentic ESP since the last tick (for its IkeSa's DPD)
     };
 
     void start_initiator(std::int64_t now_ms);
@@ -119,8 +120,10 @@ private:
     ike::ResponderGate gate_;
     std::map<SaId, Peer> peers_;
     std::optional<SaId> current_;  // one peer: the IKE SA whose children carry traffic
-    std::unordered_map<std::uint32_t, SaId> by_spi_;  // our inbound SPIs
-    std::unordered_map<std::uint32_t, SaId> by_vip_;  // gateway: virtual IP (host order)
+    // Per-packet lookups straight to the peer (peers_ is a std::map: its entries do
+    // not move; forget() erases them here first).
+    std::unordered_map<std::uint32_t, Peer*> by_spi_;  // our inbound SPIs
+    std::unordered_map<std::uint32_t, Peer*> by_vip_;  // gateway: virtual IP (host order)
     esp::SpiTable in_;
     net::SockAddr dest_;  // where the last sealed datagram goes (gateway)
     std::deque<std::pair<std::vector<std::uint8_t>, net::SockAddr>> ike_out_;

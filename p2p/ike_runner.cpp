@@ -46,10 +46,7 @@ std::vector<std::pair<tun::Ipv4, int>> cidr_blocks(const ike::TrafficSelector& t
     return out;
 }
 
-tun::Ipv4 ipv4_of(const ike::IpAddress& a) {
-    return tun::Ipv4::from_host(std::uint32_t(a.bytes[0]) << 24 | std::uint32_t(a.bytes[1]) << 16 |
-                                std::uint32_t(a.bytes[2]) << 8 | a.bytes[3]);
-}
+tun::Ipv4 ipv4_of(const ike::IpAddress& a) { return tun::Ipv4::from_host(a.host_v4()); }
 
 // The road warrior's device: the virtual IP as a /32, a route per offered network
 // (everything offered is the gateway's to route: 0.0.0.0/0 becomes the two /1

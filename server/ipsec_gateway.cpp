@@ -22,16 +22,6 @@
 namespace vpn::server {
 namespace {
 
-ike::IpAddress ip_of(std::uint32_t host) {
-    return ike::IpAddress::v4(std::uint8_t(host >> 24), std::uint8_t(host >> 16), std::uint8_t(host >> 8),
-                              std::uint8_t(host));
-}
-
-std::uint32_t host_of(const ike::IpAddress& a) {
-    return std::uint32_t(a.bytes[0]) << 24 | std::uint32_t(a.bytes[1]) << 16 | std::uint32_t(a.bytes[2]) << 8 |
-           a.bytes[3];
-}
-
 // The name a peer's lease is kept under: for a certificate's subject DN its common
 // name, as the TLS server keys the pool, so a client keeps its address when the
 // server switches technique; any other identity as written.
@@ -63,12 +53,12 @@ public:
         }
         leases_[lease->address] = *lease;
         save();
-        return ip_of(lease->address);
+        return ike::IpAddress::v4_host(lease->address);
     }
 
     void release(const ike::Identity& peer, const ike::IpAddress& address) override {
         (void)peer;
-        auto it = leases_.find(host_of(address));
+        auto it = leases_.find(address.host_v4());
         if (it == leases_.end()) return;
         pool_.release(it->second);
         leases_.erase(it);
@@ -96,7 +86,7 @@ void from_pushes(const config::Options& o, ike::IkeSaConfig& c) {
             if (auto ts = ipsec::ipv4_selector(a, b.empty() ? "255.255.255.255" : b)) c.local_ts.push_back(*ts);
         } else if (verb == "dhcp-option" && a == "DNS") {
             in_addr dns{};
-            if (inet_pton(AF_INET, b.c_str(), &dns) == 1) c.dns.push_back(ip_of(ntohl(dns.s_addr)));
+            if (inet_pton(AF_INET, b.c_str(), &dns) == 1) c.dns.push_back(ike::IpAddress::v4_host(ntohl(dns.s_addr)));
         }
     }
 }
@@ -146,7 +136,7 @@ int run_ipsec_gateway(const config::Options& o, const ipsec::IpsecPlan& plan, co
 
     log::info("vpn {} starting: IPsec gateway, IKEv2 ({}), pool {} - {}, {}", VPN_VERSION,
               plan.ike->auth == ipsec::IkeSettings::Auth::Psk ? "pre-shared key" : "certificates",
-              ip_of(srv.pool_start).str(), ip_of(srv.pool_end).str(),
+              ike::IpAddress::v4_host(srv.pool_start).str(), ike::IpAddress::v4_host(srv.pool_end).str(),
               o.config_file.empty() ? "command line" : o.config_file);
     p2p::IkeLink session(std::move(cfg), p2p::clock_now());
     return p2p::run_on_device(o, session, link, static_cast<std::size_t>(o.tun_mtu), hooks);

@@ -17,6 +17,14 @@ struct IpAddress {
 
     Bytes span() const { return {bytes.data(), len}; }
     static IpAddress v4(std::uint8_t a, std::uint8_t b, std::uint8_t c, std::uint8_t d);
+    // IPv4 in host byte order, as pools and packet headers (load_be32) hold it.
+    static IpAddress v4_host(std::uint32_t host) {
+        return v4(std::uint8_t(host >> 24), std::uint8_t(host >> 16), std::uint8_t(host >> 8), std::uint8_t(host));
+    }
+    // Precondition: len == 4.
+    std::uint32_t host_v4() const {
+        return std::uint32_t(bytes[0]) << 24 | std::uint32_t(bytes[1]) << 16 | std::uint32_t(bytes[2]) << 8 | bytes[3];
+    }
     // nullopt unless `b` is 4 or 16 bytes.
     static std::optional<IpAddress> from_bytes(Bytes b);
     std::string str() const;  // "192.0.2.1", "2001:db8::1"
