@@ -45,6 +45,9 @@ confs() {
 up() {
     local label=$1
     ike_start "$label-b" b "$NT_DIR/$label-b.conf"
+    # The responder listens before the initiator speaks: an IKE_SA_INIT sent earlier
+    # would come back as an ICMP port-unreachable the wire check rightly refuses.
+    ike_wait_listen b 500
     ike_start "$label-a" a "$NT_DIR/$label-a.conf"
     ike_wait_child "$label-a"
     ike_wait_child "$label-b"
